@@ -1,0 +1,3 @@
+"""feedtui: a fast, safe, keyboard-first terminal feed reader."""
+
+__version__ = "0.1.0"

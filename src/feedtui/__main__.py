@@ -1,0 +1,5 @@
+"""Allow `python -m feedtui`."""
+
+from feedtui.cli import main
+
+raise SystemExit(main())

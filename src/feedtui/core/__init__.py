@@ -1,0 +1,1 @@
+"""The core library: models, OPML, fetching, parsing and storage. Never imports Textual."""

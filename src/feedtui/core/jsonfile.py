@@ -1,0 +1,111 @@
+"""Atomic, versioned JSON files that are set aside, never dropped, when corrupt."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+TEMP_PREFIX = ".tmp-"
+
+CorruptionReporter = Callable[[Path, Path, str], None]
+"""Called with (original path, where it was moved, why) when a file is set aside."""
+
+
+class CorruptFileError(Exception):
+    """A data file could not be read; it has been moved aside."""
+
+    def __init__(self, path: Path, moved_to: Path, reason: str) -> None:
+        super().__init__(f"{path.name} was unreadable ({reason}); kept as {moved_to.name}")
+        self.path = path
+        self.moved_to = moved_to
+        self.reason = reason
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write `payload` (with its format version) so a crash leaves the old or the new file."""
+    data = {"version": FORMAT_VERSION, **payload}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, content: bytes) -> None:
+    """Temporary file in the same directory, flush, fsync, `os.replace`, fsync the directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a directory.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The file's content, None when it does not exist.
+
+    Raises:
+        CorruptFileError: the file was unreadable and has been renamed `*.corrupt-<stamp>`.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise set_aside(path, f"cannot read: {error.strerror or error}") from error
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise set_aside(path, f"not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise set_aside(path, "not a JSON object")
+    version = data.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise set_aside(path, f"unknown format version {version!r}")
+    return data
+
+
+def set_aside(path: Path, reason: str) -> CorruptFileError:
+    """Rename a bad file out of the way, keeping it for the user to inspect."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    moved_to = path.with_name(f"{path.name}.corrupt-{stamp}")
+    with contextlib.suppress(OSError):
+        os.replace(path, moved_to)
+    return CorruptFileError(path, moved_to, reason)
+
+
+def remove_stale_temp_files(directory: Path) -> int:
+    """Delete temporary files a killed writer left behind; returns how many."""
+    removed = 0
+    if not directory.is_dir():
+        return 0
+    for candidate in directory.glob(f"{TEMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed += 1
+    return removed

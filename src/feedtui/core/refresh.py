@@ -1,0 +1,207 @@
+"""Refreshing feeds: fetch concurrently, parse off the event loop, store each as it lands.
+
+Knows nothing of any UI: it reports each finished feed through a callback, like a sync engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+from feedtui.core.fetch import FetchResult, Fetcher
+from feedtui.core.models import Subscription, utc_now
+from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
+from feedtui.core.store import Store
+
+Outcome = Literal["updated", "unchanged", "failed", "skipped"]
+
+PROCESS_POOL_THRESHOLD = 8
+"""Below this many feeds a process pool costs more to start than it saves."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """How refreshing one feed went."""
+
+    url: str
+    """The feed's URL after the refresh (a permanent redirect changes it)."""
+    title: str
+    """The name to show for the feed."""
+    outcome: Outcome
+    """updated (new content), unchanged (304 or same entries), failed, or skipped (gone/waiting)."""
+    new_entries: int = 0
+    """How many entries were not seen before."""
+    error: str = ""
+    """Why it failed, one short line."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshSummary:
+    """The outcomes of one refresh, in completion order."""
+
+    outcomes: tuple[FeedOutcome, ...]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.outcome == "failed"]
+
+    def line(self) -> str:
+        """`N feeds: A updated, B unchanged, C failed`."""
+        unchanged = self.count("unchanged") + self.count("skipped")
+        return (
+            f"{len(self.outcomes)} feeds: {self.count('updated')} updated, "
+            f"{unchanged} unchanged, {self.count('failed')} failed"
+        )
+
+
+def display_title(subscription: Subscription, feed_title: str = "") -> str:
+    """The user's title, else the feed's own, else the host name: never an entry title."""
+    return subscription.title or feed_title or urlsplit(subscription.url).hostname or subscription.url
+
+
+@contextmanager
+def parse_executor(feed_count: int) -> Iterator[Executor | None]:
+    """A process pool for big refreshes on machines with more than one core, else None."""
+    cores = os.cpu_count() or 1
+    if feed_count < PROCESS_POOL_THRESHOLD or cores < 2:
+        yield None
+        return
+    # Forking a process that runs threads (the Textual app) is unsafe: spawn fresh workers.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(cores, 8), mp_context=context)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def refresh_feeds(
+    store: Store,
+    fetcher: Fetcher,
+    subscriptions: Iterable[Subscription],
+    *,
+    on_outcome: Callable[[FeedOutcome], None] | None = None,
+    executor: Executor | None = None,
+    now: datetime | None = None,
+) -> RefreshSummary:
+    """Refresh the given feeds concurrently; every feed's failure stays its own."""
+    subscriptions = list(subscriptions)
+    summaries = await asyncio.to_thread(store.summaries)
+    outcomes: list[FeedOutcome] = []
+
+    async def one(subscription: Subscription) -> None:
+        summary = summaries.get(subscription.url)
+        state = summary.state if summary else None
+        moment = now or utc_now()
+        if state is not None and state.status == "gone":
+            outcome = FeedOutcome(subscription.url, display_title(subscription), "skipped")
+        elif state is not None and state.retry_after and state.retry_after > moment:
+            outcome = FeedOutcome(subscription.url, display_title(subscription), "skipped")
+        else:
+            try:
+                outcome = await refresh_one(store, fetcher, subscription, executor=executor)
+            except Exception as error:  # noqa: BLE001 - one feed's bug must not stop the others
+                outcome = FeedOutcome(
+                    subscription.url,
+                    display_title(subscription),
+                    "failed",
+                    error=f"internal error: {type(error).__name__}: {error}"[:300],
+                )
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for subscription in subscriptions:
+                group.create_task(one(subscription))
+    finally:
+        await asyncio.to_thread(store.flush)
+    return RefreshSummary(tuple(outcomes))
+
+
+async def refresh_one(
+    store: Store,
+    fetcher: Fetcher,
+    subscription: Subscription,
+    *,
+    executor: Executor | None = None,
+) -> FeedOutcome:
+    """Fetch, parse and store one feed; any failure becomes a `failed` outcome."""
+    url = subscription.url
+    title = display_title(subscription)
+    etag, last_modified = await asyncio.to_thread(store.validators, url)
+    result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    checked = utc_now()
+    if result.kind == "not_modified":
+        await asyncio.to_thread(
+            store.record_status, url, status="unchanged", error="", last_checked=checked
+        )
+        return FeedOutcome(url, title, "unchanged")
+    if result.kind != "ok":
+        return await _record_failure(store, subscription, result, checked)
+    try:
+        parsed = await _parse(result, executor)
+    except NotAFeedError as error:
+        await asyncio.to_thread(
+            store.record_status, url, status="error", error=str(error), last_checked=checked
+        )
+        return FeedOutcome(url, title, "failed", error=str(error))
+    if result.permanent_url and result.permanent_url != url:
+        await asyncio.to_thread(store.move_subscription, url, result.permanent_url)
+        url = result.permanent_url
+    merged = await asyncio.to_thread(
+        store.merge_entries,
+        url,
+        [(item.entry, item.body) for item in parsed.entries],
+        etag=result.headers.get("etag", ""),
+        last_modified=result.headers.get("last-modified", ""),
+        feed_title=parsed.title,
+        site_url=parsed.site_url,
+        warning=parsed.warning,
+        encoding=parsed.encoding,
+        now=checked,
+    )
+    title = display_title(subscription, parsed.title)
+    kind: Outcome = "updated" if merged.new_entries else "unchanged"
+    return FeedOutcome(url, title, kind, new_entries=merged.new_entries)
+
+
+async def _parse(result: FetchResult, executor: Executor | None) -> ParsedFeed:
+    job = functools.partial(
+        parse_feed, result.content, url=result.final_url or result.url, headers=result.headers
+    )
+    if executor is None:
+        return await asyncio.to_thread(job)
+    return await asyncio.get_running_loop().run_in_executor(executor, job)
+
+
+async def _record_failure(
+    store: Store, subscription: Subscription, result: FetchResult, checked: datetime
+) -> FeedOutcome:
+    title = display_title(subscription)
+    if result.kind == "gone":
+        status = "gone"
+    else:
+        status = "error"
+    await asyncio.to_thread(
+        store.record_status,
+        subscription.url,
+        status=status,
+        error=result.error,
+        last_checked=checked,
+        retry_after=result.retry_after,
+    )
+    return FeedOutcome(subscription.url, title, "failed", error=result.error)
