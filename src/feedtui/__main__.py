@@ -2,4 +2,6 @@
 
 from feedtui.cli import main
 
-raise SystemExit(main())
+# Guarded: process-pool workers started with "spawn" re-import the main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

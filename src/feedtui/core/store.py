@@ -64,7 +64,11 @@ class MergeResult:
     """What storing a freshly parsed document changed."""
 
     new_entries: int
+    """How many entries had not been seen before."""
     total: int
+    """How many entries the feed keeps now."""
+    added: tuple[Entry, ...] = ()
+    """The entries seen for the first time."""
 
 
 @dataclass
@@ -270,14 +274,14 @@ class Store:
             bodies_data = self._read(bodies_path) or {}
             bodies: dict[str, str] = dict(bodies_data.get("bodies", {}))
             current: dict[str, dict[str, Any]] = {}
-            new_count = 0
+            added: list[Entry] = []
             for entry, body in fetched:
                 if entry.id in current:
                     continue
                 record = entry.to_json()
                 previous = old.get(entry.id)
                 if previous is None:
-                    new_count += 1
+                    added.append(entry)
                 elif not entry.dated:
                     record["published"] = previous.get("published", record["published"])
                 current[entry.id] = record
@@ -307,14 +311,14 @@ class Store:
                 etag=etag,
                 last_modified=last_modified,
                 last_checked=now,
-                last_updated=now if new_count else None,
+                last_updated=now if added else None,
                 retry_after=None,
                 title=feed_title,
                 site_url=site_url,
                 warning=warning,
                 encoding=encoding,
             )
-            return MergeResult(new_entries=new_count, total=len(records))
+            return MergeResult(new_entries=len(added), total=len(records), added=tuple(added))
 
     def _retain(
         self,
