@@ -1,0 +1,93 @@
+"""Deciding how a feed's bytes are really encoded, when its declarations may lie.
+
+Order: a byte-order mark; then valid UTF-8 (legacy-encoded text with non-ASCII bytes is almost
+never valid UTF-8, so this catches "UTF-8 declared gb2312"); then the HTTP charset and the XML
+declaration, when the bytes decode with them; then charset-normalizer's guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+
+_XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._:-]+)([\"'])")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+# Decode the common legacy Chinese labels with their superset, as browsers do.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs"}
+_PREFERENCE = {"utf_8": 0, "gb18030": 1, "big5": 2, "big5hkscs": 2}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodingDecision:
+    """The document re-encoded as UTF-8, and how that was decided."""
+
+    utf8: bytes
+    description: str
+
+
+def decide_encoding(content: bytes, content_type: str = "") -> EncodingDecision:
+    """Re-encode `content` as UTF-8 with its XML declaration saying so."""
+    http = _label(_CHARSET.search(content_type or ""))
+    declared_match = _XML_DECL.search(content[:512])
+    xml = declared_match.group(2).decode("ascii").lower() if declared_match else ""
+    declared = http or xml
+    name, text = _decode(content, http, xml)
+    if declared and _canonical(declared) != _canonical(name):
+        description = f"{name} (declared {declared})"
+    else:
+        description = name
+    utf8 = text.encode("utf-8")
+    utf8 = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), utf8, count=1)
+    return EncodingDecision(utf8=utf8, description=description)
+
+
+def _label(match: re.Match[str] | None) -> str:
+    return match.group(1).lower() if match else ""
+
+
+def _canonical(name: str) -> str:
+    try:
+        return codecs.lookup(_SUPERSETS.get(name, name)).name
+    except LookupError:
+        return name
+
+
+def _decode(content: bytes, http: str, xml: str) -> tuple[str, str]:
+    for bom, codec in _BOMS:
+        if content.startswith(bom):
+            return codec.replace("-sig", ""), content.decode(codec, "replace")
+    try:
+        return "utf-8", content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for label in (http, xml):
+        if not label or _canonical(label) == "utf-8":
+            continue
+        codec = _SUPERSETS.get(label, label)
+        try:
+            return label, content.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    candidates = list(charset_normalizer.from_bytes(content[:200_000]))
+    if candidates:
+        # Ties are common on short texts; most of our Chinese feeds are GB-encoded.
+        best = min(
+            candidates,
+            key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), _PREFERENCE.get(m.encoding, 9)),
+        )
+        codec = best.encoding
+        try:
+            return codec, content.decode(codec, "replace")
+        except LookupError:
+            pass
+    return "utf-8", content.decode("utf-8", "replace")
