@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from support.feeds import opml, rss
 from support.server import FeedServer, Reply
 
 from feedtui.cli import main
 from feedtui.core.jsonfile import read_json
 from feedtui.core.paths import Paths
 from feedtui.core.store import Store
+from support.feeds import opml, rss
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -42,7 +42,9 @@ def write_opml(tmp_path: Path, feeds: list[tuple[str, str]], name: str = "in.opm
 def test_import_is_idempotent_and_export_round_trips(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = write_opml(tmp_path, [("中文博客", "https://a.example/feed"), ("B", "https://b.example/")])
+    source = write_opml(
+        tmp_path, [("中文博客", "https://a.example/feed"), ("B", "https://b.example/")]
+    )
     assert run(capsys, "import", str(source))[0] == 0
     status, out, _ = run(capsys, "import", str(source))
     assert status == 0 and "imported 0 new of 2" in out
@@ -107,9 +109,12 @@ def test_refresh_reports_each_failure_and_goes_on(
     feeds = serve_many(feed_server, 40)
     feed_server.route("/gone.xml", lambda request: Reply(status=410))
     feed_server.route("/busy.xml", lambda request: Reply(status=429, headers={"Retry-After": "60"}))
-    feed_server.route("/page.html", lambda request: Reply(
-        headers={"Content-Type": "text/html"}, body=b"<html><body>hello</body></html>"
-    ))
+    feed_server.route(
+        "/page.html",
+        lambda request: Reply(
+            headers={"Content-Type": "text/html"}, body=b"<html><body>hello</body></html>"
+        ),
+    )
     feeds += [
         ("Missing", feed_server.url("/missing.xml")),
         ("Gone", feed_server.url("/gone.xml")),
@@ -173,7 +178,9 @@ def test_add_finds_the_feed_of_an_html_page_and_remove_unsubscribes(
 ) -> None:
     feed_server.feed("/blog/feed.xml", rss("Found Blog", 1))
     page = b'<html><head><link rel="alternate" type="application/rss+xml" href="feed.xml">'
-    feed_server.route("/blog/", lambda request: Reply(headers={"Content-Type": "text/html"}, body=page))
+    feed_server.route(
+        "/blog/", lambda request: Reply(headers={"Content-Type": "text/html"}, body=page)
+    )
     status, out, _ = run(capsys, "add", feed_server.url("/blog/"), "--folder", "Tech/Blogs")
     assert status == 0 and "Found Blog" in out
     store = Store(Paths.default())

@@ -257,7 +257,9 @@ def _entries(store: Store, feed: str | None, unread_only: bool, as_json: bool) -
         return EXIT_OK
     for row in rows:
         flag = "N" if row["unread"] else " "
-        print(f"{flag} {row['published'][:16]}  {clean_line(row['title'])}  {clean_line(row['link'])}")
+        print(
+            f"{flag} {row['published'][:16]}  {clean_line(row['title'])}  {clean_line(row['link'])}"
+        )
     return EXIT_OK
 
 

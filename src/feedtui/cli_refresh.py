@@ -58,7 +58,9 @@ def run_refresh(store: Store, only_url: str | None) -> int:
         progress.finish()
     print(summary.line())
     for failed in summary.failed:
-        print(f"  {clean_line(failed.title)} <{clean_line(failed.url)}>: {clean_line(failed.error)}")
+        print(
+            f"  {clean_line(failed.title)} <{clean_line(failed.url)}>: {clean_line(failed.error)}"
+        )
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 

@@ -83,7 +83,11 @@ def _decode(content: bytes, http: str, xml: str) -> tuple[str, str]:
         # Ties are common on short texts; most of our Chinese feeds are GB-encoded.
         best = min(
             candidates,
-            key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), _PREFERENCE.get(m.encoding, 9)),
+            key=lambda m: (
+                round(m.chaos, 3),
+                -round(m.coherence, 3),
+                _PREFERENCE.get(m.encoding, 9),
+            ),
         )
         codec = best.encoding
         try:

@@ -101,7 +101,9 @@ def parse_feed(
             resolve_relative_uris=False,
         )
     except Exception as error:  # noqa: BLE001 - feedparser raises on some hostile documents
-        raise NotAFeedError(f"not a readable feed: the parser failed ({type(error).__name__})") from None
+        raise NotAFeedError(
+            f"not a readable feed: the parser failed ({type(error).__name__})"
+        ) from None
     return _to_parsed(result, url, seen_at, decision.description)
 
 
@@ -111,7 +113,9 @@ def _neutralise(content: bytes) -> bytes:
     if b"<!" in head and (_DOCTYPE_OPEN_SUBSET.search(head) or _ENTITY_DECL.search(content)):
         content = _DOCTYPE_SUBSET.sub(b"", content, count=1)
         if _ENTITY_DECL.search(content):
-            raise NotAFeedError("refused: the document declares XML entities (possible entity bomb)")
+            raise NotAFeedError(
+                "refused: the document declares XML entities (possible entity bomb)"
+            )
     if b"&#" in content:
         content = _CHAR_REF.sub(_fix_char_ref, content)
     return content
@@ -142,10 +146,7 @@ def _to_parsed(result: Any, url: str, seen_at: datetime, encoding: str) -> Parse
     version = result.get("version", "")
     raw_entries = result.get("entries", [])
     title = clean_line(feed.get("title", ""))
-    if not raw_entries and not title:
-        if not version:
-            raise NotAFeedError(_not_a_feed_reason(result))
-    if not version and not raw_entries:
+    if not raw_entries and not (version and title):
         raise NotAFeedError(_not_a_feed_reason(result))
     base = safe_link(urljoin(url, feed.get("link", "") or "")) if feed.get("link") else ""
     entries = [_entry(item, url, seen_at) for item in raw_entries]
@@ -314,7 +315,9 @@ def _json_entry(item: dict[str, Any], url: str, seen_at: datetime) -> ParsedEntr
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
             published, dated = min(when.astimezone(UTC), seen_at + FUTURE_SLACK), True
             break
-    authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    authors = item.get("authors") or (
+        [item["author"]] if isinstance(item.get("author"), dict) else []
+    )
     author = ""
     if authors and isinstance(authors[0], dict):
         author = clean_line(str(authors[0].get("name") or ""))

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from feedtui.core.fetch import FetchResult, Fetcher
+from feedtui.core.fetch import Fetcher, FetchResult
 from feedtui.core.models import Subscription, utc_now
 from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
 from feedtui.core.store import Store
@@ -68,7 +68,9 @@ class RefreshSummary:
 
 def display_title(subscription: Subscription, feed_title: str = "") -> str:
     """The user's title, else the feed's own, else the host name: never an entry title."""
-    return subscription.title or feed_title or urlsplit(subscription.url).hostname or subscription.url
+    return (
+        subscription.title or feed_title or urlsplit(subscription.url).hostname or subscription.url
+    )
 
 
 @contextmanager
@@ -105,9 +107,8 @@ async def refresh_feeds(
         summary = summaries.get(subscription.url)
         state = summary.state if summary else None
         moment = now or utc_now()
-        if state is not None and state.status == "gone":
-            outcome = FeedOutcome(subscription.url, display_title(subscription), "skipped")
-        elif state is not None and state.retry_after and state.retry_after > moment:
+        waiting = state is not None and state.retry_after is not None and state.retry_after > moment
+        if waiting or (state is not None and state.status == "gone"):
             outcome = FeedOutcome(subscription.url, display_title(subscription), "skipped")
         else:
             try:
@@ -192,10 +193,7 @@ async def _record_failure(
     store: Store, subscription: Subscription, result: FetchResult, checked: datetime
 ) -> FeedOutcome:
     title = display_title(subscription)
-    if result.kind == "gone":
-        status = "gone"
-    else:
-        status = "error"
+    status = "gone" if result.kind == "gone" else "error"
     await asyncio.to_thread(
         store.record_status,
         subscription.url,

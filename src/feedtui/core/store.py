@@ -431,7 +431,9 @@ class Store:
             newest=from_stamp(record.get("newest")),
         )
 
-    def _recount(self, url: str, record: dict[str, Any] | None, stamps: list[int]) -> dict[str, Any]:
+    def _recount(
+        self, url: str, record: dict[str, Any] | None, stamps: list[int]
+    ) -> dict[str, Any]:
         data = self._entries_data(url)
         ids = [item.get("id") for item in data.get("entries", [])]
         read = self.marks(url).read

@@ -44,7 +44,9 @@ async def _resolve(fetcher: Fetcher, url: str) -> FoundFeed:
         raise SubscribeError(f"{url}: {result.error or 'could not be fetched'}")
     final = result.final_url or url
     try:
-        parsed = await asyncio.to_thread(parse_feed, result.content, url=final, headers=result.headers)
+        parsed = await asyncio.to_thread(
+            parse_feed, result.content, url=final, headers=result.headers
+        )
         return _found(final, parsed)
     except NotAFeedError as error:
         if not looks_like_html(result.content, result.headers.get("content-type", "")):
