@@ -8,7 +8,10 @@ The conversion is markdownify's, with feedtui's rules on top:
   never fetched; an image whose address is not safe shows as `🖼 alt`.
 - Every piece of text goes through `clean_text`, so no escape or control character survives,
   and Markdown punctuation in the text is escaped, so text never turns into a link or HTML.
-- Input is capped at `MAX_HTML_CHARS` characters (2 MiB); the rest is cut and a note says so.
+- Runaway bodies are bounded: input is cut at `MAX_HTML_CHARS` (1 MiB; tag-dense HTML converts
+  at roughly 150-250 KB a second, so a hostile body costs the reader's worker thread a few
+  seconds at most) and output at `MAX_LINES` lines and `MAX_MARKDOWN_CHARS` characters (the
+  Markdown widget lays out every block on the UI thread). A note says when a body was cut.
   Nesting too deep for the converter falls back to the document's plain text.
 """
 
@@ -19,13 +22,20 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PageElement, PreformattedString, Tag
+from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from feedtui.core.sanitize import clean_line, clean_text, safe_link
 
-MAX_HTML_CHARS = 2 * 1024 * 1024
+MAX_HTML_CHARS = 1024 * 1024
 """Bodies longer than this (in characters) are cut before conversion."""
+
+MAX_LINES = 1000
+"""Markdown lines kept: the reader pane mounts a widget for about every line (paragraph, item)."""
+
+MAX_MARKDOWN_CHARS = 200_000
+"""Markdown characters kept: Textual lays out each paragraph on the UI thread."""
 
 TRUNCATED_NOTE = "*(This post is too long to show in full.)*"
 """The paragraph added after a body that was cut."""
@@ -44,6 +54,7 @@ _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _EXTRA_NEWLINES = re.compile(r"\n{3,}")
 _CODE_LANGUAGE = re.compile(r"^(?:language|lang)-([\w+#.-]{1,30})$")
 _BACKTICKS = re.compile(r"`+")
+_FENCE = re.compile(r"^(`{3,})")
 _DESTINATION = str.maketrans({" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
 
 
@@ -66,9 +77,28 @@ def html_to_markdown(html_text: str, base_url: str = "") -> str:
     except RecursionError:
         markdown = _plain_markdown(soup)
     markdown = _EXTRA_NEWLINES.sub("\n\n", markdown).strip()
-    if truncated:
+    markdown, cut = _bounded(markdown)
+    if truncated or cut:
         markdown = f"{markdown}\n\n{TRUNCATED_NOTE}"
     return markdown
+
+
+def _bounded(markdown: str) -> tuple[str, bool]:
+    """At most `MAX_MARKDOWN_CHARS` and `MAX_LINES`, an open code fence closed; (text, was cut)."""
+    if len(markdown) > MAX_MARKDOWN_CHARS:
+        markdown = markdown[:MAX_MARKDOWN_CHARS]
+        markdown = markdown[: markdown.rfind("\n")] if "\n" in markdown else markdown
+    elif markdown.count("\n") < MAX_LINES:
+        return markdown, False
+    lines = markdown.split("\n")[:MAX_LINES]
+    fence = ""
+    for line in lines:
+        match = _FENCE.match(line)
+        if match and (not fence or match.group(1).startswith(fence)):
+            fence = "" if fence else match.group(1)
+    if fence:
+        lines.append(fence)
+    return "\n".join(lines).rstrip(), True
 
 
 def _plain_text_as_html(text: str) -> str:
@@ -88,13 +118,29 @@ def _clean_lines(text: str) -> str:
 
 
 def _prepare(soup: BeautifulSoup) -> None:
-    """Drop what is never shown and clean every piece of text that is left."""
-    for element in soup.find_all(string=lambda text: isinstance(text, Comment)):
-        element.extract()
-    for tag in soup.find_all(DROPPED_TAGS):
-        tag.decompose()
-    for text in soup.find_all(string=True):
-        cleaned = _clean_lines(str(text))
+    """Drop what is never shown and clean every piece of text that is left (one walk)."""
+    doomed: list[PageElement] = []
+    heads: list[Tag] = []
+    texts: list[NavigableString] = []
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            if node.name in DROPPED_TAGS:
+                doomed.append(node)
+            elif node.name == "thead":
+                heads.append(node)
+        elif isinstance(node, PreformattedString):  # comments, CDATA, doctypes…
+            doomed.append(node)
+        elif isinstance(node, NavigableString):
+            texts.append(node)
+    for node in doomed:
+        node.extract()
+    for thead in heads:
+        # markdownify re-counts a <thead>'s rows for each of its rows (quadratic); a head of
+        # more than one row is shown as body rows anyway.
+        if len(thead.find_all("tr", recursive=False)) > 1:
+            thead.name = "tbody"
+    for text in texts:
+        cleaned = _clean_lines(text)
         if cleaned != text:
             text.replace_with(NavigableString(cleaned))
 
@@ -107,7 +153,12 @@ def _plain_markdown(soup: BeautifulSoup) -> str:
     return "\n\n".join(converter.escape(part, set()) for part in paragraphs if part)
 
 
-class _FeedConverter(MarkdownConverter):  # type: ignore[misc]
+# markdownify's stubs declare only convert() and convert_soup(); the convert_<tag>() hooks
+# and escape() overridden and called here are its documented way of customising the output.
+_Converter: Any = MarkdownConverter
+
+
+class _FeedConverter(_Converter):  # type: ignore[misc]
     """markdownify with feedtui's link, image, code and escaping rules."""
 
     def __init__(self, base_url: str) -> None:
@@ -126,13 +177,14 @@ class _FeedConverter(MarkdownConverter):  # type: ignore[misc]
         if not isinstance(address, str) or not address.strip():
             return ""
         try:
-            absolute = urljoin(self.base_url, clean_line(address).strip())
+            # Browsers send a space inside an href as %20; safe_link would squeeze it out.
+            absolute = urljoin(self.base_url, clean_line(address).replace(" ", "%20"))
         except ValueError:
             return ""
         return safe_link(absolute)
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        prefix, suffix, text = chomp(text)
+        prefix, suffix, text = _chomp(text)
         if not text:
             return ""
         url = self.resolve(el.get("href"))
@@ -180,6 +232,13 @@ class _FeedConverter(MarkdownConverter):  # type: ignore[misc]
         lines = text.split("\n")
         rest = [indent + line if line else "" for line in lines[1:]]
         return "\n".join([bullet + lines[0], *rest]) + "\n"
+
+
+def _chomp(text: str) -> tuple[str, str, str]:
+    """(leading space, trailing space, stripped text): `<a> x </a>` must not become `[ x ]`."""
+    prefix = " " if text.startswith(" ") else ""
+    suffix = " " if text.endswith(" ") else ""
+    return prefix, suffix, text.strip()
 
 
 def _code_language(el: Tag) -> str:
