@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from support.server import FeedServer, Reply
 
 from feedtui.cli import main
-from feedtui.core.jsonfile import read_json
 from feedtui.core.paths import Paths
 from feedtui.core.store import Store
 from support.feeds import opml, rss
@@ -196,35 +191,3 @@ def test_python_dash_m_runs(tmp_path: Path) -> None:
         [sys.executable, "-m", "feedtui", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.startswith("feedtui ")
-
-
-def test_killed_refresh_leaves_a_whole_store(
-    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    feeds = serve_many(feed_server, 120)
-    run(capsys, "import", str(write_opml(tmp_path, feeds)))
-    assert run(capsys, "refresh")[0] == 0
-    data = Paths.default()
-    marked = Store(data)
-    for _, url in feeds[::10]:
-        ids = [entry.id for entry in marked.entries(url)]
-        marked.set_read(url, ids[:1])
-    for number, (_, url) in enumerate(feeds):  # change every feed so the next refresh writes
-        feed_server.feed(url.rsplit("/", 1)[1].join(["/", ""]), rss(f"Feed {number}", 6))
-    rng = random.Random(7)
-    for _ in range(4):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "feedtui", "refresh"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ},
-        )
-        time.sleep(rng.uniform(0.8, 2.0))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    for path in data.data.rglob("*.json"):
-        assert read_json(path) is not None, path
-    reopened = Store(data)
-    for _, url in feeds[::10]:
-        assert len(reopened.marks(url).read) == 1
-    assert not list(data.data.rglob(".tmp-*"))  # the reopened store cleaned up
