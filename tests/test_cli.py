@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.server import FeedServer, Reply
 
 from feedtui.cli import main
 from feedtui.core.paths import Paths
 from feedtui.core.store import Store
 from support.feeds import opml, rss
+from support.server import FeedServer, Reply
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from support.feeds import opml, rss
-from support.server import FeedServer
 
 from feedtui.cli import main
 from feedtui.core.jsonfile import read_json
 from feedtui.core.paths import Paths
 from feedtui.core.store import Store
+from support.feeds import opml, rss
+from support.server import FeedServer
 
 FEEDS = 120
 ROUNDS = 10
