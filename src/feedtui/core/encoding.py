@@ -16,7 +16,18 @@ import charset_normalizer
 _XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._:-]+)([\"'])")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 # Decode the common legacy Chinese labels with their superset, as browsers do.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs"}
+# Latin-1 labels mean windows-1252 on the web (curly quotes, the euro sign), as in browsers.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+}
 _PREFERENCE = {"utf_8": 0, "gb18030": 1, "big5": 2, "big5hkscs": 2}
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -67,9 +78,12 @@ def _decode(content: bytes, http: str, xml: str) -> tuple[str, str]:
         if content.startswith(bom):
             return codec.replace("-sig", ""), content.decode(codec, "replace")
     try:
-        return "utf-8", content.decode("utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        # Pure ASCII reads the same in any declared (ASCII-compatible) charset: no lie to report.
+        return (http or xml or "utf-8") if content.isascii() else "utf-8", text
     for label in (http, xml):
         if not label or _canonical(label) == "utf-8":
             continue

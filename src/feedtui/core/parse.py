@@ -1,9 +1,11 @@
 """Turning fetched bytes into entries with feedparser, defensively.
 
-`parse_feed` is a plain top-level function so it can run in a process pool. It never hands
-feedparser a `str` (feedparser would open local paths and fetch URLs itself), strips DTD internal
-subsets before parsing (entity expansion bombs), neutralises character references that make
-feedparser raise, and works out the real encoding when the declarations lie.
+`parse_feed` is a plain top-level function so it can run in a process pool. It hands feedparser
+a stream, never `str` or `bytes` (feedparser would open local paths and fetch URLs itself).
+Before parsing, the document is transcoded to UTF-8 from its real encoding, cleaned of control
+characters, and stripped of DTD internal subsets (entity expansion bombs) and of character
+references that make feedparser raise. JSON Feed, which feedparser 6 does not read, has its own
+small path.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ from __future__ import annotations
 import calendar
 import hashlib
 import html
+import io
 import json
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
+import feedparser  # type: ignore[import-untyped]  # no stubs published
 
 from feedtui.core.encoding import decide_encoding
 from feedtui.core.models import Entry, utc_now
@@ -29,18 +31,38 @@ from feedtui.core.sanitize import clean_line, clean_text, safe_link
 MAX_ENTRIES = 5000
 """Entries kept from one document (the newest)."""
 MAX_BODY_CHARS = 1_000_000
-"""A body longer than this is cut."""
+"""A body longer than this (about 1 MB) is cut."""
 MAX_ID_CHARS = 512
 """Longer ids are replaced by their hash."""
 SUMMARY_CHARS = 400
+"""The plain-text summary kept for lists and filters."""
+UNTITLED_CHARS = 80
+"""How much of the summary stands in for a missing title."""
 FUTURE_SLACK = timedelta(days=2)
+"""Dates further ahead than this are not believed; the entry gets the time it was seen."""
 
-_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
-_DOCTYPE_OPEN_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[", re.IGNORECASE)
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-_TAGS = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
+# No content-location: feedparser would resolve an RSS guid like "post-1" against it, and the id
+# would change whenever the feed's URL does. Links are resolved here instead, with urljoin.
+_XML_HEADERS = {"content-type": "application/xml; charset=utf-8"}
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+# What matters in a prolog: comments and PIs to skip, a DOCTYPE, or the root element's start.
+_PROLOG_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)|(?P<doctype><!DOCTYPE)|(?P<element><[A-Za-z_:])",
+    re.I | re.S,
+)
+_NAME = re.compile(r"[\w:.-]+")
+_DOCTYPE_TOKEN = re.compile(r"""["'\[\]>]|<!--""")
+_FIRST_ELEMENT = re.compile(r"<\w", re.ASCII)  # feedparser's own idea of where the prolog ends
+# Patterns over feed HTML stay linear on hostile input: an unclosed comment or script runs to the
+# end (as in a browser) and a tag never spans a "<", so no match rescans the rest of the text.
+_INVISIBLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)|<!--.*?(?:-->|\Z)", re.I | re.S)
+_INLINE_TAGS = re.compile(
+    r"</?(?:a|abbr|b|bdi|cite|code|em|i|kbd|mark|q|s|small|span|strong|sub|sup|time|u)\b[^<>]*>",
+    re.I,
+)
+_TAGS = re.compile(r"</?[A-Za-z!?][^<>]*>")
+_CUT_TAG = re.compile(r"<[A-Za-z/!?][^<>]*\Z")
+_JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
 
 class NotAFeedError(Exception):
@@ -52,7 +74,9 @@ class ParsedEntry:
     """An entry and its HTML body, as read from the document."""
 
     entry: Entry
+    """The entry, its text fields cleaned."""
     body: str
+    """The entry's HTML content, unsanitised: the reader sanitises it for display."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +84,9 @@ class ParsedFeed:
     """What a feed document yielded."""
 
     title: str
-    """The feed's own title ("" when it has none)."""
+    """The feed's own title ("" when it has none; callers fall back to OPML, then host)."""
     site_url: str
-    """The feed's own site link."""
+    """The feed's own site link ("" when it has none or it is not http(s))."""
     entries: tuple[ParsedEntry, ...]
     """Newest first, at most MAX_ENTRIES."""
     warning: str = ""
@@ -78,25 +102,28 @@ def parse_feed(
     headers: Mapping[str, str] | None = None,
     seen_at: datetime | None = None,
 ) -> ParsedFeed:
-    """Parse one fetched document.
+    """Parse one fetched document into a feed title and entries.
+
+    Args:
+        url: where the document came from; relative links resolve against it.
+        headers: the HTTP response headers (only Content-Type is read).
+        seen_at: when the document was fetched; undated entries get this date.
 
     Raises:
         NotAFeedError: the document is an HTML page, empty, or yields nothing readable.
     """
-    seen_at = seen_at or utc_now()
-    headers = {k.lower(): v for k, v in (headers or {}).items()}
-    content = _neutralise(content)
+    seen_at = _aware(seen_at or utc_now())
+    content_type = _header(headers, "content-type")
     if _looks_like_json(content):
         return _parse_json_feed(content, url, seen_at)
-    decision = decide_encoding(content, headers.get("content-type", ""))
-    parser_headers = {
-        "content-type": _with_charset(headers.get("content-type", "application/xml"), "utf-8"),
-        "content-location": url,
-    }
+    decision = decide_encoding(content, content_type)
+    document = _defuse(decision.utf8.decode("utf-8", "replace"))
     try:
+        # A stream, not bytes: feedparser tries open() on bytes too, so a body of "/dev/zero"
+        # or a local path would be read from disk.
         result = feedparser.parse(
-            decision.utf8,
-            response_headers=parser_headers,
+            io.BytesIO(document.encode("utf-8")),
+            response_headers=_XML_HEADERS,
             sanitize_html=False,
             resolve_relative_uris=False,
         )
@@ -104,102 +131,169 @@ def parse_feed(
         raise NotAFeedError(
             f"not a readable feed: the parser failed ({type(error).__name__})"
         ) from None
+    if not result.get("entries"):
+        _check_empty_feed(result, document, content_type)
     return _to_parsed(result, url, seen_at, decision.description)
 
 
-def _neutralise(content: bytes) -> bytes:
-    """Remove DTD internal subsets and character references that are not characters."""
-    head = content[:4096]
-    if b"<!" in head and (_DOCTYPE_OPEN_SUBSET.search(head) or _ENTITY_DECL.search(content)):
-        content = _DOCTYPE_SUBSET.sub(b"", content, count=1)
-        if _ENTITY_DECL.search(content):
-            raise NotAFeedError(
-                "refused: the document declares XML entities (possible entity bomb)"
-            )
-    if b"&#" in content:
-        content = _CHAR_REF.sub(_fix_char_ref, content)
-    return content
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _fix_char_ref(match: re.Match[bytes]) -> bytes:
+def _header(headers: Mapping[str, str] | None, name: str) -> str:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+# -- making the document safe to parse ---------------------------------------------------------
+
+
+def _defuse(text: str) -> str:
+    """The document without controls, entity declarations or impossible character references."""
+    if "&#" in text:
+        text = _CHAR_REF.sub(_fix_char_ref, text)
+    text = _strip_internal_subsets(clean_text(text))
+    first = _FIRST_ELEMENT.search(text)
+    if first and "<!ENTITY" in text[: first.start()].upper():
+        # Declarations outside a DOCTYPE: feedparser's loose parser would still expand them.
+        raise NotAFeedError("refused: the document declares XML entities outside its DOCTYPE")
+    return text
+
+
+def _fix_char_ref(match: re.Match[str]) -> str:
+    """Neutralise references feedparser raises on, and let controls be removed as text."""
     hex_digits, dec_digits = match.groups()
-    digits = hex_digits or dec_digits
-    if len(digits) > 8:
-        return b"&#xFFFD;"
-    value = int(digits, 16 if hex_digits else 10)
-    if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF or value == 0:
-        return b"&#xFFFD;"
+    digits = (hex_digits or dec_digits).lstrip("0")
+    if len(digits) > 7:
+        return "\ufffd"
+    value = int(digits or "0", 16 if hex_digits else 10)
+    if value in (0x9, 0xA, 0xD):
+        return match.group(0)
+    if value < 0x20 or 0x7F <= value <= 0x9F:
+        # The raw control goes through clean_text, which removes a whole `&#27;[31m` sequence.
+        return chr(value)
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF or value in (0xFFFE, 0xFFFF):
+        return "\ufffd"
     return match.group(0)
 
 
-def _with_charset(content_type: str, charset: str) -> str:
-    base = content_type.split(";", 1)[0].strip() or "application/xml"
-    return f"{base}; charset={charset}"
+def _strip_internal_subsets(text: str) -> str:
+    """Drop the `[ ... ]` of every DOCTYPE in the prolog, keeping `<!DOCTYPE name ids>`."""
+    pieces: list[str] = []
+    pos = copied = 0
+    while (token := _PROLOG_TOKEN.search(text, pos)) is not None and not token.group("element"):
+        pos = token.end()
+        if token.group("doctype"):
+            subset, pos = _doctype_span(text, pos)
+            if subset >= 0:
+                pieces += [text[copied:subset].rstrip(), ">"]
+                copied = pos
+    return "".join(pieces) + text[copied:] if pieces else text
 
 
-def _looks_like_json(content: bytes) -> bool:
-    return content.lstrip()[:1] == b"{"
+def _root_element(text: str) -> str:
+    """The lower-cased name of the document's first element ("" when there is none)."""
+    pos = 0
+    while (token := _PROLOG_TOKEN.search(text, pos)) is not None:
+        if token.group("element"):
+            name = _NAME.match(text, token.start() + 1)
+            return name.group().lower() if name else ""
+        pos = token.end()
+    return ""
+
+
+def _doctype_span(text: str, pos: int) -> tuple[int, int]:
+    """(where its internal subset starts or -1, where it ends) for the DOCTYPE begun before pos.
+
+    An unclosed DOCTYPE runs to the end of the document.
+    """
+    subset = -1
+    inside = False
+    while (token := _DOCTYPE_TOKEN.search(text, pos)) is not None:
+        kind = token.group()
+        pos = token.end()
+        if kind in ("'", '"'):
+            close = text.find(kind, pos)
+            pos = len(text) if close < 0 else close + 1
+        elif kind == "<!--":
+            close = text.find("-->", pos)
+            pos = len(text) if close < 0 else close + 3
+        elif kind == "[" and not inside:
+            inside, subset = True, token.start()
+        elif kind == "]":
+            inside = False
+        elif kind == ">" and not inside:
+            return subset, pos
+    return subset, len(text)
+
+
+def _check_empty_feed(result: Any, document: str, content_type: str) -> None:
+    """Raise NotAFeedError unless an entry-less document is still plainly a feed."""
+    if not document.strip():
+        raise NotAFeedError("not a feed: the document is empty")
+    root = _root_element(document)
+    if root == "html" or ("html" in content_type.lower() and not result.get("version")):
+        raise NotAFeedError("not a feed: the server sent an HTML page")
+    if not result.get("version") or not _feed_title(result.get("feed", {})):
+        raise NotAFeedError("not a feed: no entries and no feed title could be read")
+
+
+# -- feedparser's result to our models ----------------------------------------------------------
 
 
 def _to_parsed(result: Any, url: str, seen_at: datetime, encoding: str) -> ParsedFeed:
     feed = result.get("feed", {})
-    version = result.get("version", "")
-    raw_entries = result.get("entries", [])
-    title = clean_line(feed.get("title", ""))
-    if not raw_entries and not (version and title):
-        raise NotAFeedError(_not_a_feed_reason(result))
-    base = safe_link(urljoin(url, feed.get("link", "") or "")) if feed.get("link") else ""
-    entries = [_entry(item, url, seen_at) for item in raw_entries]
+    entries = [
+        _entry(item, url, seen_at) for item in result.get("entries", []) if _has_content(item)
+    ]
     entries.sort(key=lambda parsed: parsed.entry.published, reverse=True)
-    warning = ""
-    if result.get("bozo"):
-        warning = _warning(result.get("bozo_exception"))
     return ParsedFeed(
-        title=title,
-        site_url=base,
+        title=_feed_title(feed),
+        site_url=_resolve(url, feed.get("link")),
         entries=tuple(entries[:MAX_ENTRIES]),
-        warning=warning,
+        warning=_warning(result.get("bozo_exception")) if result.get("bozo") else "",
         encoding=encoding,
     )
 
 
-def _not_a_feed_reason(result: Any) -> str:
-    exception = result.get("bozo_exception")
-    if exception is not None and "html" in str(exception).lower():
-        return "not a feed: the server sent an HTML page"
-    feed = result.get("feed", {})
-    if "html" in str(result.get("namespaces", "")) or feed.get("html"):
-        return "not a feed: the server sent an HTML page"
-    return "not a feed: no entries and no feed title could be read"
+def _feed_title(feed: Any) -> str:
+    return clean_line(_plain(feed.get("title_detail") or {"value": feed.get("title")}))
 
 
 def _warning(exception: Any) -> str:
     if exception is None:
         return ""
-    line = getattr(exception, "getLineNumber", lambda: None)()
-    where = f" at line {line}" if line else ""
     kind = type(exception).__name__
     if "CharacterEncoding" in kind:
         return "the declared character encoding was wrong; showing what could be read"
+    if "UndeclaredNamespace" in kind:
+        return "an undeclared XML namespace; showing what could be read"
+    line = getattr(exception, "getLineNumber", lambda: None)()
+    where = f" at line {line}" if line else ""
     return f"not well-formed XML{where}; showing what could be read"
 
 
+def _has_content(item: Any) -> bool:
+    """False for the husk a truncated document leaves: an entry with nothing in it."""
+    return any(item.get(name) for name in ("title", "id", "link", "summary", "content"))
+
+
 def _entry(item: Any, feed_url: str, seen_at: datetime) -> ParsedEntry:
-    link = _link(item, feed_url)
-    title = clean_line(item.get("title", ""))
     body = _body(item)
-    summary = _summary(item.get("summary", "") or body)
+    summary = clean_line(_plain(item.get("summary_detail") or {}), SUMMARY_CHARS)
+    summary = summary or clean_line(_plain({"value": body, "type": "html"}), SUMMARY_CHARS)
     published, dated = _date(item, seen_at)
-    if not title:
-        title = summary[:80] or "(untitled)"
-    identity = _identity(item, link, title, published if dated else None)
-    author = clean_line(item.get("author", "") or _first_author(item))
+    link = _entry_link(item, feed_url)
+    title = clean_line(_plain(item.get("title_detail") or {"value": item.get("title")}))
+    title = title or clean_line(summary, UNTITLED_CHARS) or "(untitled)"
     entry = Entry(
-        id=identity,
+        id=_identity(item.get("id"), link, title, published if dated else None),
         feed_url=feed_url,
         title=title,
         link=link,
-        author=author,
+        author=_author(item),
         published=published,
         summary=summary,
         dated=dated,
@@ -207,121 +301,176 @@ def _entry(item: Any, feed_url: str, seen_at: datetime) -> ParsedEntry:
     return ParsedEntry(entry=entry, body=body)
 
 
-def _link(item: Any, feed_url: str) -> str:
-    candidate = item.get("link", "") or ""
-    if not candidate:
-        for link in item.get("links", []) or []:
-            if link.get("rel", "alternate") == "alternate" and link.get("href"):
-                candidate = link["href"]
+def _plain(detail: Any) -> str:
+    """The plain text of a feedparser text construct: tags stripped when it is HTML."""
+    value = detail.get("value")
+    if not isinstance(value, str) or not value:
+        return ""
+    if "html" not in (detail.get("type") or ""):
+        return value
+    # Enough HTML for a summary, without scanning a whole 1 MB body (nor a tag cut in half).
+    if len(value) > SUMMARY_CHARS * 25:
+        value = _CUT_TAG.sub("", value[: SUMMARY_CHARS * 25])
+    value = _INLINE_TAGS.sub("", _INVISIBLE.sub(" ", value))
+    return html.unescape(_TAGS.sub(" ", value))
+
+
+def _body(item: Any) -> str:
+    """The entry's HTML: content (preferring HTML) else summary; plain text is escaped."""
+    chosen: Any = None
+    for content in item.get("content") or []:
+        if "html" in (content.get("type") or ""):
+            chosen = content
+            break
+        chosen = chosen or content
+    chosen = chosen or item.get("summary_detail") or {"value": item.get("summary")}
+    value = chosen.get("value")
+    if not isinstance(value, str):
+        return ""
+    value = clean_text(value[:MAX_BODY_CHARS])
+    if "plain" in (chosen.get("type") or ""):
+        value = html.escape(value).replace("\n", "<br>\n")
+    return value
+
+
+def _entry_link(item: Any, feed_url: str) -> str:
+    link = item.get("link")
+    if not link:
+        for candidate in item.get("links") or []:
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
                 break
-    if not candidate:
+    return _resolve(feed_url, link)
+
+
+def _resolve(base: str, href: Any) -> str:
+    """`href` made absolute against `base`, when the link policy accepts it."""
+    if not isinstance(href, str) or not href.strip():
         return ""
     try:
-        return safe_link(urljoin(feed_url, candidate))
+        return safe_link(urljoin(base, href.strip()))
     except ValueError:
         return ""
 
 
-def _body(item: Any) -> str:
-    contents = item.get("content") or []
-    chosen = ""
-    for content in contents:
-        value = content.get("value", "")
-        if "html" in (content.get("type") or ""):
-            chosen = value
-            break
-        chosen = chosen or value
-    body = chosen or item.get("summary", "") or ""
-    return clean_text(body[:MAX_BODY_CHARS])
-
-
-def _summary(text: str) -> str:
-    if not text:
-        return ""
-    plain = html.unescape(_TAGS.sub(" ", text[: SUMMARY_CHARS * 20]))
-    return clean_line(_SPACE.sub(" ", plain), SUMMARY_CHARS)
-
-
 def _date(item: Any, seen_at: datetime) -> tuple[datetime, bool]:
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed: time.struct_time | None = item.get(name)
-        if parsed:
-            try:
-                when = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-            except (OverflowError, ValueError, OSError):
-                continue
-            if when > seen_at + FUTURE_SLACK:
-                return seen_at, True
-            return when, True
+        # dict.get: FeedParserDict maps updated_parsed to published_parsed, with a warning.
+        parsed = dict.get(item, name)
+        if not parsed:
+            continue
+        try:
+            when = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+        except (OverflowError, ValueError, OSError, TypeError):
+            continue
+        return _believable(when, seen_at), True
     return seen_at, False
 
 
-def _identity(item: Any, link: str, title: str, published: datetime | None) -> str:
-    identity = clean_line(str(item.get("id", "") or ""), MAX_ID_CHARS * 4) or link
-    if not identity:
-        stamp = published.isoformat() if published else ""
-        digest = hashlib.sha256(f"{title}\x00{stamp}".encode("utf-8", "replace")).hexdigest()
-        return f"h:{digest[:32]}"
-    if len(identity) > MAX_ID_CHARS:
-        return "h:" + hashlib.sha256(identity.encode("utf-8", "replace")).hexdigest()[:32]
-    return identity
+def _believable(when: datetime, seen_at: datetime) -> datetime:
+    """A date from the future becomes the time it was seen."""
+    return seen_at if when > seen_at + FUTURE_SLACK else when
 
 
-def _first_author(item: Any) -> str:
-    authors = item.get("authors") or []
-    return str(authors[0].get("name", "")) if authors and isinstance(authors[0], dict) else ""
+def _identity(raw_id: Any, link: str, title: str, published: datetime | None) -> str:
+    """guid/id, else link, else a hash of title and date: stable across fetches."""
+    raw = "" if raw_id is None else str(raw_id)
+    identity = clean_line(raw, MAX_ID_CHARS + 1) or link
+    if identity and len(identity) <= MAX_ID_CHARS:
+        return identity
+    stamp = published.isoformat() if published else ""
+    key = raw or identity or f"{title}\x00{stamp}"
+    return "h:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+
+def _author(item: Any) -> str:
+    """The author's name ("Ann" rather than "ann@example.org (Ann)" when feedparser split it)."""
+    detail = item.get("author_detail") or {}
+    return clean_line(str(detail.get("name") or item.get("author") or ""))
+
+
+# -- JSON Feed ---------------------------------------------------------------------------------
+
+
+def _looks_like_json(content: bytes) -> bool:
+    return content.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"{"
 
 
 def _parse_json_feed(content: bytes, url: str, seen_at: datetime) -> ParsedFeed:
-    """JSON Feed 1.0/1.1, which feedparser 6 does not read."""
+    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1), which feedparser 6 does not read."""
     try:
         data = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise NotAFeedError("not a feed: malformed JSON") from None
-    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
-        "https://jsonfeed.org/version/"
-    ):
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or not version.startswith(_JSON_FEED_VERSIONS):
         raise NotAFeedError("not a feed: JSON that is not a JSON Feed")
-    entries = []
-    for item in data.get("items") or []:
-        if not isinstance(item, dict):
-            continue
-        entries.append(_json_entry(item, url, seen_at))
+    items = data.get("items")
+    feed_author = _json_author(data)
+    entries = [
+        _json_entry(item, url, seen_at, feed_author)
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+    ]
     entries.sort(key=lambda parsed: parsed.entry.published, reverse=True)
-    home = data.get("home_page_url")
     return ParsedFeed(
-        title=clean_line(str(data.get("title") or "")),
-        site_url=safe_link(urljoin(url, home)) if isinstance(home, str) else "",
+        title=clean_line(_text(data.get("title"))),
+        site_url=_resolve(url, data.get("home_page_url")),
         entries=tuple(entries[:MAX_ENTRIES]),
         encoding="utf-8",
     )
 
 
-def _json_entry(item: dict[str, Any], url: str, seen_at: datetime) -> ParsedEntry:
-    link = item.get("url") or item.get("external_url") or ""
-    link = safe_link(urljoin(url, link)) if isinstance(link, str) and link else ""
-    body = item.get("content_html") or html.escape(str(item.get("content_text") or ""))
-    body = clean_text(str(body)[:MAX_BODY_CHARS])
-    summary = _summary(str(item.get("summary") or body))
-    title = clean_line(str(item.get("title") or "")) or summary[:80] or "(untitled)"
-    published, dated = seen_at, False
+def _json_entry(item: dict[str, Any], url: str, seen_at: datetime, author: str) -> ParsedEntry:
+    link = _resolve(url, item.get("url")) or _resolve(url, item.get("external_url"))
+    if html_body := _text(item.get("content_html")):
+        body = clean_text(html_body[:MAX_BODY_CHARS])
+    else:
+        plain = clean_text(_text(item.get("content_text"))[:MAX_BODY_CHARS])
+        body = html.escape(plain).replace("\n", "<br>\n")
+    summary = _text(item.get("summary"))
+    summary = clean_line(summary or _plain({"value": body, "type": "html"}), SUMMARY_CHARS)
+    title = clean_line(_text(item.get("title"))) or clean_line(summary, UNTITLED_CHARS)
+    published, dated = _json_date(item, seen_at)
+    raw_id = item.get("id")
+    entry = Entry(
+        id=_identity(
+            raw_id if isinstance(raw_id, str | int) else None,
+            link,
+            title,
+            published if dated else None,
+        ),
+        feed_url=url,
+        title=title or "(untitled)",
+        link=link,
+        author=_json_author(item) or author,
+        published=published,
+        summary=summary,
+        dated=dated,
+    )
+    return ParsedEntry(entry=entry, body=body)
+
+
+def _json_date(item: dict[str, Any], seen_at: datetime) -> tuple[datetime, bool]:
     for name in ("date_published", "date_modified"):
         value = item.get(name)
-        if isinstance(value, str):
-            try:
-                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            when = when if when.tzinfo else when.replace(tzinfo=UTC)
-            published, dated = min(when.astimezone(UTC), seen_at + FUTURE_SLACK), True
-            break
-    authors = item.get("authors") or (
-        [item["author"]] if isinstance(item.get("author"), dict) else []
-    )
-    author = ""
-    if authors and isinstance(authors[0], dict):
-        author = clean_line(str(authors[0].get("name") or ""))
-    fake = {"id": item.get("id")}
-    identity = _identity(fake, link, title, published if dated else None)
-    entry = Entry(identity, url, title, link, author, published, summary, dated)
-    return ParsedEntry(entry=entry, body=body)
+        if not isinstance(value, str):
+            continue
+        try:
+            when = _aware(datetime.fromisoformat(value.strip())).astimezone(UTC)
+        except (ValueError, OverflowError):
+            continue
+        return _believable(when, seen_at), True
+    return seen_at, False
+
+
+def _json_author(holder: dict[str, Any]) -> str:
+    """The first author's name: JSON Feed 1.1 `authors`, else 1.0 `author`."""
+    authors = holder.get("authors")
+    if not isinstance(authors, list) or not authors:
+        authors = [holder.get("author")]
+    return clean_line(_text(authors[0].get("name")) if isinstance(authors[0], dict) else "")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
