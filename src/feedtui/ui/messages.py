@@ -1,0 +1,83 @@
+"""What the main screen's workers report back to it (each posted from a worker, handled once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from feedtui.core.models import Subscription
+from feedtui.core.refresh import FeedOutcome, RefreshSummary
+from feedtui.core.store import FeedSummary
+from feedtui.ui.article import Article
+from feedtui.ui.widgets.entry_list import EntryRow
+from feedtui.ui.widgets.feed_list import View
+
+
+@dataclass
+class CacheLoaded(Message):
+    """The subscriptions and their summaries were read from the store."""
+
+    subscriptions: tuple[Subscription, ...]
+    """Every subscription, in OPML order."""
+    summaries: dict[str, FeedSummary]
+    """Status and counts of each feed, by URL."""
+
+
+@dataclass
+class EntriesLoaded(Message):
+    """The rows of a view were read from the store."""
+
+    view: View
+    """The view they belong to."""
+    rows: tuple[EntryRow, ...]
+    """Its posts, newest first."""
+
+
+@dataclass
+class SummaryLoaded(Message):
+    """One feed's counts changed (marks, a refresh)."""
+
+    url: str
+    """The feed."""
+    summary: FeedSummary
+    """Its new status and counts."""
+
+
+@dataclass
+class ArticleLoaded(Message):
+    """A post's body and its feed's other posts are ready for the reader."""
+
+    article: Article
+    """What the reader shows."""
+
+
+@dataclass
+class FeedRefreshed(Message):
+    """One feed of a refresh finished (updated, unchanged, failed or skipped)."""
+
+    outcome: FeedOutcome
+    """How it went."""
+
+
+@dataclass
+class RefreshProgress(Message):
+    """How far a refresh has got; a newer one replaces an older one still in the queue."""
+
+    done: int
+    """Feeds finished."""
+    total: int
+    """Feeds in the refresh."""
+    text: str = ""
+    """The latest feed's outcome, e.g. "Example Blog: 3 new"."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshProgress)
+
+
+@dataclass
+class RefreshFinished(Message):
+    """A refresh ended."""
+
+    summary: RefreshSummary
+    """Every feed's outcome."""
