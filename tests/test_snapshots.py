@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_support import ALPHA, NOW, POSTS, SUBSCRIPTIONS, entry, make_app
 
 from feedtui.core.models import Subscription
 from feedtui.core.paths import Paths
 from feedtui.core.store import Store
+from ui_support import ALPHA, NOW, POSTS, SUBSCRIPTIONS, entry, make_app
 
 BROKEN = "https://broken.example/feed.xml"
 LONG_TITLE = (
