@@ -191,3 +191,22 @@ def test_python_dash_m_runs(tmp_path: Path) -> None:
         [sys.executable, "-m", "feedtui", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.startswith("feedtui ")
+
+
+def test_lying_charset_is_corrected_and_the_decision_shown(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = rss("中文频道", [("g1", "科技爱好者周刊：我们为什么需要写作")])
+    feed_server.route(
+        "/gbk.xml",
+        lambda request: Reply(
+            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+            body=document.decode("utf-8").replace('encoding="UTF-8"', "").encode("gbk"),
+        ),
+    )
+    run(capsys, "import", str(write_opml(tmp_path, [("", feed_server.url("/gbk.xml"))])))
+    assert run(capsys, "refresh")[0] == 0
+    [feed] = feeds_json(capsys)
+    assert feed["encoding"] == "gb18030 (declared utf-8)"
+    status, out, _ = run(capsys, "entries", "--json")
+    assert json.loads(out)[0]["title"] == "科技爱好者周刊：我们为什么需要写作"

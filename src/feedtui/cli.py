@@ -206,6 +206,8 @@ def _feeds(store: Store, as_json: bool) -> int:
                 "total": summary.total,
                 "status": summary.state.status,
                 "error": summary.state.error,
+                "warning": summary.state.warning,
+                "encoding": summary.state.encoding,
                 "last_checked": to_stamp(summary.state.last_checked),
             }
         )
