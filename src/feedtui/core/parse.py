@@ -17,18 +17,19 @@ import io
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser  # type: ignore[import-untyped]  # no stubs published
 
+from feedtui.core.doc_bounds import MAX_DOCUMENT_ENTRIES, DocumentTooComplexError, bound_document
 from feedtui.core.encoding import decide_encoding
 from feedtui.core.models import Entry, utc_now
 from feedtui.core.sanitize import clean_line, clean_text, safe_link
 
-MAX_ENTRIES = 5000
+MAX_ENTRIES = MAX_DOCUMENT_ENTRIES
 """Entries kept from one document (the newest)."""
 MAX_BODY_CHARS = 1_000_000
 """A body longer than this (about 1 MB) is cut."""
@@ -119,6 +120,10 @@ def parse_feed(
     decision = decide_encoding(content, content_type)
     document = _defuse(decision.utf8.decode("utf-8", "replace"))
     try:
+        document, cut_warning = bound_document(document)
+    except DocumentTooComplexError as error:
+        raise NotAFeedError(str(error)) from None
+    try:
         # A stream, not bytes: feedparser tries open() on bytes too, so a body of "/dev/zero"
         # or a local path would be read from disk.
         result = feedparser.parse(
@@ -133,7 +138,10 @@ def parse_feed(
         ) from None
     if not result.get("entries"):
         _check_empty_feed(result, document, content_type)
-    return _to_parsed(result, url, seen_at, decision.description)
+    parsed = _to_parsed(result, url, seen_at, decision.description)
+    if cut_warning:
+        parsed = replace(parsed, warning="; ".join(filter(None, [cut_warning, parsed.warning])))
+    return parsed
 
 
 def _aware(when: datetime) -> datetime:

@@ -1,0 +1,45 @@
+"""Pathological documents stay within the documented bounds, with a clear per-feed reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedtui.core.doc_bounds import MAX_DOCUMENT_ENTRIES, MAX_NESTING
+from feedtui.core.parse import NotAFeedError, parse_feed
+
+HEAD = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+TAIL = b"</channel></rss>"
+
+
+def test_too_many_entries_are_cut_with_a_warning() -> None:
+    items = b"".join(
+        b"<item><guid>%d</guid><title>t%d</title></item>" % (n, n)
+        for n in range(MAX_DOCUMENT_ENTRIES + 300)
+    )
+    parsed = parse_feed(HEAD + items + TAIL, url="http://127.0.0.1/f")
+    assert len(parsed.entries) == MAX_DOCUMENT_ENTRIES
+    assert f"of {MAX_DOCUMENT_ENTRIES + 300:,} entries" in parsed.warning
+
+
+@pytest.mark.parametrize("text_between", [b"", b"x"])
+def test_deep_nesting_is_refused(text_between: bytes) -> None:
+    depth = MAX_NESTING * 100
+    body = (b"<a>" + text_between) * depth + b"</a>" * depth
+    with pytest.raises(NotAFeedError, match="nested more than"):
+        parse_feed(HEAD + b"<item><title>x</title>" + body + b"</item>" + TAIL, url="http://x/")
+
+
+def test_deep_markup_inside_cdata_is_only_text() -> None:
+    body = b"<![CDATA[" + b"<div>" * (MAX_NESTING * 2) + b"]]>"
+    parsed = parse_feed(
+        HEAD + b"<item><title>x</title><description>" + body + b"</description></item>" + TAIL,
+        url="http://x/",
+    )
+    assert parsed.entries[0].entry.title == "x"
+
+
+def test_huge_title_and_long_line_are_bounded() -> None:
+    doc = HEAD + b"<item><title>" + b"y" * 1_000_000 + b"</title><description>"
+    doc += b"a" * 500_000 + b"</description></item>" + TAIL
+    [item] = parse_feed(doc, url="http://x/").entries
+    assert len(item.entry.title) <= 1000 and len(item.entry.summary) <= 400
