@@ -88,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataDirBusyError as error:
         _fail(str(error))
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader of our output went away (`feedtui entries | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         _fail("interrupted")
         return 130
