@@ -210,3 +210,20 @@ def test_lying_charset_is_corrected_and_the_decision_shown(
     assert feed["encoding"] == "gb18030 (declared utf-8)"
     status, out, _ = run(capsys, "entries", "--json")
     assert json.loads(out)[0]["title"] == "科技爱好者周刊：我们为什么需要写作"
+
+
+def test_stories_group_coverage_from_two_feeds(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.feed("/en.xml", rss("EN", [("en1", "Critical flaw CVE-2026-12345 in OpenSSH")]))
+    feed_server.feed("/zh.xml", rss("ZH", [("zh1", "OpenSSH 高危漏洞 CVE-2026-12345 预警")]))
+    feed_server.feed("/other.xml", rss("Other", [("o1", "Gardening tips for winter")]))
+    feeds = [("EN", feed_server.url("/en.xml")), ("ZH", feed_server.url("/zh.xml"))]
+    feeds.append(("Other", feed_server.url("/other.xml")))
+    run(capsys, "import", str(write_opml(tmp_path, feeds)))
+    assert run(capsys, "refresh")[0] == 0
+    status, out, _ = run(capsys, "stories", "--json")
+    assert status == 0
+    [story] = json.loads(out)
+    assert story["source_count"] == 2
+    assert {m["entry_id"] for m in story["members"]} == {"en1", "zh1"}

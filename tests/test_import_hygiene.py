@@ -15,7 +15,9 @@ CORE_MODULES = sorted(
 )
 
 
-@pytest.mark.parametrize("module", ["feedtui.cli", "feedtui.cli_refresh", *CORE_MODULES])
+@pytest.mark.parametrize(
+    "module", ["feedtui.cli", "feedtui.cli_refresh", "feedtui.cli_stories", *CORE_MODULES]
+)
 def test_module_does_not_import_the_ui(module: str) -> None:
     code = (
         f"import sys, {module}; "

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("feeds", help="list subscriptions with counts and status")
     command.add_argument("--json", action="store_true", help="machine-readable output")
 
+    command = commands.add_parser("stories", help="list stories covered by several feeds")
+    command.add_argument("--json", action="store_true", help="machine-readable output")
+
     command = commands.add_parser("entries", help="list entries, newest first")
     command.add_argument("--feed", metavar="URL", help="only this feed")
     command.add_argument("--unread", action="store_true", help="only unread entries")
@@ -135,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_refresh(store, args.feed)
     if command == "feeds":
         return _feeds(store, args.json)
+    if command == "stories":
+        from feedtui.cli_stories import run_stories
+
+        return run_stories(store, args.json)
     return _entries(store, args.feed, args.unread, args.json)
 
 

@@ -21,6 +21,7 @@ from feedtui.core.fetch import Fetcher, FetchResult
 from feedtui.core.models import Subscription, utc_now
 from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
 from feedtui.core.store import Store
+from feedtui.core.stories import story_index
 
 Outcome = Literal["updated", "unchanged", "failed", "skipped"]
 
@@ -130,6 +131,7 @@ async def refresh_feeds(
                 group.create_task(one(subscription))
     finally:
         await asyncio.to_thread(store.flush)
+        await asyncio.to_thread(story_index(store).flush)
     return RefreshSummary(tuple(outcomes))
 
 
@@ -175,6 +177,8 @@ async def refresh_one(
         encoding=parsed.encoding,
         now=checked,
     )
+    if merged.added:
+        await asyncio.to_thread(story_index(store).add_entries, merged.added, checked)
     title = display_title(subscription, parsed.title)
     kind: Outcome = "updated" if merged.new_entries else "unchanged"
     return FeedOutcome(url, title, kind, new_entries=merged.new_entries)
