@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import time
 
 from textual import on
 from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+import feedtui
 from feedtui.core.fetch import make_client
 from feedtui.core.jsonfile import CorruptFileError
 from feedtui.core.models import utc_now
 from feedtui.core.store import Store
+from feedtui.ui.messages import CacheLoaded, EntriesLoaded
 from feedtui.ui.screens.main import ClientFactory, Clock, MainScreen
 from feedtui.ui.settings import Settings
+from feedtui.ui.widgets.feed_list import ALL_UNREAD
+
+BENCH_EXIT_AFTER_PAINT = "FEEDTUI_BENCH_EXIT_AFTER_PAINT"
+"""Set to 1 (by bench/run.py) to report the first paint of cached data and exit."""
+BENCH_OPEN_VIEW = "FEEDTUI_BENCH_OPEN_VIEW"
+"""Set to `all-unread` (by bench/run.py) to also time opening that view, then exit."""
 
 
 class FeedtuiApp(App[int]):
@@ -42,7 +52,16 @@ class FeedtuiApp(App[int]):
         super().__init__()
         self.store = store
         self._fetcher_factory = fetcher_factory
-        self._refresh_on_start = refresh_on_start
+        self._bench_paint = os.environ.get(BENCH_EXIT_AFTER_PAINT) == "1"
+        self._bench_view = os.environ.get(BENCH_OPEN_VIEW) == "all-unread"
+        # A benchmark times the cache, never the network.
+        bench = self._bench_paint or self._bench_view
+        self._refresh_on_start = False if bench else refresh_on_start
+        self._bench_cache_seen = False
+        self._bench_painted = False
+        self._bench_rows_seen = False
+        self._bench_asked: float | None = None
+        self._main_screen: MainScreen | None = None
         self._clock = clock
         self._settings_problem = ""
         self.settings = Settings.load(store.paths, on_corrupt=self._settings_corrupt)
@@ -51,13 +70,14 @@ class FeedtuiApp(App[int]):
         self._settings_problem = str(error)
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(
+        self._main_screen = MainScreen(
             self.store,
             self.settings,
             client_factory=self._fetcher_factory,
             clock=self._clock,
             refresh_on_start=self._refresh_on_start,
         )
+        return self._main_screen
 
     def on_mount(self) -> None:
         if self._settings_problem:
@@ -83,6 +103,58 @@ class FeedtuiApp(App[int]):
             markup=False,
             timeout=10,
         )
+
+    # -- benchmark hooks (bench/run.py; never used otherwise) ---------------------------------
+    # CacheLoaded and EntriesLoaded bubble up here after the main screen has shown them.
+
+    @on(CacheLoaded)
+    def _bench_cache_shown(self) -> None:
+        if (self._bench_paint or self._bench_view) and not self._bench_cache_seen:
+            self._bench_cache_seen = True
+            self.call_after_refresh(self._bench_first_paint)
+
+    def _bench_first_paint(self) -> None:
+        self._bench_painted = True
+        _bench_report(f"feedtui-first-paint {time.perf_counter() - feedtui.START:.6f}")
+        if self._bench_view:
+            self._bench_open_view()
+        else:
+            self.exit()
+
+    @on(EntriesLoaded)
+    def _bench_entries_shown(self, message: EntriesLoaded) -> None:
+        if not self._bench_view:
+            return
+        if self._bench_asked is None:
+            # The start-up view's rows: only now can a fresh load be told apart from it.
+            self._bench_rows_seen = True
+            self._bench_open_view()
+        elif message.view == ALL_UNREAD:
+            self._bench_view = False  # report once
+            self.call_after_refresh(self._bench_view_painted, self._bench_asked, len(message.rows))
+
+    def _bench_open_view(self) -> None:
+        """Ask for "All unread" once the first paint and the start-up rows are both done."""
+        screen = self._main_screen
+        if self._bench_painted and self._bench_rows_seen and screen is not None:
+            self._bench_asked = time.perf_counter()
+            screen.select_view(ALL_UNREAD)
+
+    def _bench_view_painted(self, asked: float, rows: int) -> None:
+        _bench_report(f"feedtui-view-open {time.perf_counter() - asked:.6f}")
+        _bench_report(f"feedtui-view-rows {rows}")
+        self.exit()
+
+
+def _bench_report(line: str) -> None:
+    """Write one benchmark line to the real stderr (Textual captures `sys.stderr`).
+
+    Textual draws the screen on that stream too, so the line starts on a line of its own.
+    """
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write("\n" + line + "\n")
+        stream.flush()
 
 
 def run_app(store: Store) -> int:

@@ -13,7 +13,7 @@ from textual.events import Click
 from textual.message import Message
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from feedtui.core.html_markdown import html_to_markdown
 from feedtui.core.models import Entry
@@ -169,6 +169,12 @@ class ArticleView(VerticalScroll, can_focus=True):
     async def _show_converted_body(self, message: _BodyReady) -> None:
         if message.article is self._article:
             await self.query_one("#article-body", Markdown).update(message.markdown)
+
+    @on(Worker.StateChanged)
+    def _forward_worker_error(self, event: Worker.StateChanged) -> None:
+        # StateChanged does not bubble: hand errors to the app's one reporting handler.
+        if event.state == WorkerState.ERROR:
+            self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
     @on(Markdown.LinkClicked)
     def _open_body_link(self, event: Markdown.LinkClicked) -> None:

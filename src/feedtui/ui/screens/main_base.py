@@ -1,0 +1,196 @@
+"""The main screen's state, panes and loading, which its mixins and `MainScreen` build on.
+
+The screen is split by job (refreshing, subscriptions, marks, layout) into mixins; they all
+share the state declared here, so it lives in one place as the style asks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+import httpx
+from textual import on, work
+from textual.content import Content
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Input, Label
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from feedtui.core.models import Subscription, utc_now
+from feedtui.core.sanitize import clean_line
+from feedtui.core.store import FeedSummary, Store
+from feedtui.ui.messages import CacheLoaded, EntriesLoaded, SummaryLoaded
+from feedtui.ui.settings import Settings
+from feedtui.ui.view_data import read_cache, read_rows
+from feedtui.ui.widgets.article_view import ArticleView
+from feedtui.ui.widgets.entry_list import EntryList, EntryRow, EntryRows
+from feedtui.ui.widgets.feed_list import ALL_UNREAD, FeedList, View, titles_by_url
+from feedtui.ui.widgets.refresh_status import Progress
+
+ClientFactory = Callable[[], httpx.AsyncClient]
+"""Makes the HTTP client a refresh or a subscription uses (tests aim it at 127.0.0.1)."""
+Clock = Callable[[], datetime]
+"""Tells the time (aware UTC); tests freeze it."""
+
+Pending = Literal["first", "last"] | None
+"""Which unread post to open once the view being loaded arrives, if any."""
+
+
+class MainScreenBase(Screen[None]):
+    """State, panes and loading shared by the main screen's parts."""
+
+    subscriptions: var[tuple[Subscription, ...]] = var(())
+    """Every subscription, in OPML order."""
+    summaries: var[dict[str, FeedSummary]] = var(dict)
+    """Status and counts of each feed, by URL."""
+    view: var[View] = var(ALL_UNREAD, bindings=True)
+    """What the entries pane lists."""
+    entries: var[EntryRows] = var(EntryRows)
+    """The posts of the view."""
+    entry_filter: var[str] = var("")
+    """The filter typed after `/`."""
+    highlighted: var[EntryRow | None] = var(None, bindings=True)
+    """The post under the entries cursor (what m, s, o and y act on)."""
+    now: var[datetime] = var(utc_now)
+    """The time relative dates count from (ticks each minute)."""
+    progress: var[Progress | None] = var(None)
+    """The refresh under way, if any."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        client_factory: ClientFactory,
+        clock: Clock,
+        refresh_on_start: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._settings = settings
+        self._client_factory = client_factory
+        self._clock = clock
+        self._refresh_on_start = refresh_on_start
+        self._started = False
+        self._pending: Pending = None
+        self._opened: tuple[str, str] | None = None
+        self._undo: dict[str, list[str]] = {}
+        self._problems_seen = 0
+        self._marks_queue: deque[tuple[str, str, tuple[str, ...], bool]] = deque()
+        self._marks_lock = threading.Lock()
+        self._reload_timer: object | None = None
+
+    # -- the panes --------------------------------------------------------------------------
+
+    @property
+    def _feeds(self) -> FeedList:
+        return self.query_one(FeedList)
+
+    @property
+    def _entry_list(self) -> EntryList:
+        return self.query_one(EntryList)
+
+    @property
+    def _reader(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def _filter_input(self) -> Input:
+        return self.query_one("#entry-filter", Input)
+
+    def _current_entry(self) -> EntryRow | None:
+        """The post the keys act on: the one being read when the reader has focus."""
+        article = self._reader.article
+        if self._reader.has_focus_within and article is not None:
+            row = self._entry_list.highlighted
+            if row is not None and row.entry == article.entry:
+                return row
+            return EntryRow(article.entry, clean_line(article.feed_title), unread=False)
+        return self._entry_list.highlighted
+
+    def _view_title(self, view: View) -> str:
+        if view.kind == "unread":
+            return "All unread"
+        if view.kind == "starred":
+            return "Starred"
+        if view.kind == "folder":
+            return clean_line(" / ".join(view.folder))
+        return titles_by_url(self.subscriptions, self.summaries).get(view.url, view.url)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="cache", exit_on_error=False)
+    def _load_cache(self) -> None:
+        """Read the subscriptions and their counts (a thread: the store reads files)."""
+        self.post_message(CacheLoaded(*read_cache(self._store)))
+
+    def _report_problems(self) -> None:
+        """Tell the user about data files the store had to set aside."""
+        for problem in self._store.problems[self._problems_seen :]:
+            self.notify(problem, title="Data problem", severity="warning", markup=False)
+        self._problems_seen = len(self._store.problems)
+
+    def watch_view(self) -> None:
+        self._reload_view(keep=False)
+
+    def watch_summaries(self) -> None:
+        self._update_header()
+
+    def watch_entries(self) -> None:
+        self._update_header()
+
+    def _reload_view(self, keep: bool = True) -> None:
+        """Read the view's posts again; rows listed now stay even if no longer unread."""
+        listed = frozenset(row.key for row in self.entries.rows) if keep else frozenset()
+        titles = titles_by_url(self.subscriptions, self.summaries)
+        feeds = [s for s in self.subscriptions if self.view.includes(s)]
+        self._load_view(self.view, feeds, titles, listed)
+
+    @work(thread=True, exclusive=True, group="entries", exit_on_error=False)
+    def _load_view(
+        self,
+        view: View,
+        feeds: list[Subscription],
+        titles: dict[str, str],
+        listed: frozenset[tuple[str, str]],
+    ) -> None:
+        worker = get_current_worker()
+        rows = read_rows(self._store, view, feeds, titles, listed, lambda: worker.is_cancelled)
+        if rows is not None:
+            self.post_message(EntriesLoaded(view, rows))
+
+    def _update_header(self) -> None:
+        if not self.is_mounted:
+            return
+        view = self.view
+        title = self._view_title(view)
+        rows = self.entries.rows if self.entries.source == view else ()
+        unread = sum(1 for row in rows if row.unread)
+        counted = f"{unread} unread"
+        if view.kind != "unread":
+            counted = f"{len(rows)} post{'' if len(rows) == 1 else 's'} · {counted}"
+        header = Content.assemble(Content(title).stylize("bold"), "  ", (counted, "dim"))
+        summary = self.summaries.get(view.url) if view.kind == "feed" else None
+        if summary is not None and summary.state.status in ("error", "gone"):
+            error = clean_line(summary.state.error) or "the last refresh failed"
+            header = Content.assemble(header, "\n", Content("! " + error).stylize("$error"))
+        self.query_one("#entries-header", Label).update(header)
+
+    @work(thread=True, group="summaries", exit_on_error=False)
+    def _load_summary(self, url: str) -> None:
+        self.post_message(SummaryLoaded(url, self._store.summary(url)))
+
+    @on(SummaryLoaded)
+    def _summary_loaded(self, message: SummaryLoaded) -> None:
+        if message.url in self.summaries:
+            self.summaries = {**self.summaries, message.url: message.summary}
+
+    @on(Worker.StateChanged)
+    def _forward_worker_error(self, event: Worker.StateChanged) -> None:
+        # StateChanged does not bubble: hand errors to the app's one reporting handler.
+        if event.state == WorkerState.ERROR:
+            self.app.post_message(Worker.StateChanged(event.worker, event.state))
