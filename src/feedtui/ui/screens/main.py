@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Label
 
 from feedtui.core.store import FeedSummary
 from feedtui.ui.commands import FeedCommands
+from feedtui.ui.key_commands import KeyCommands
 from feedtui.ui.links import copy_link, open_link
 from feedtui.ui.messages import ArticleLoaded, CacheLoaded, EntriesLoaded
 from feedtui.ui.screens.layout import LayoutMixin
@@ -42,7 +43,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
         (0, "-narrow"),
         (NARROW_BELOW, "-wide"),
     ]
-    COMMANDS = Screen.COMMANDS | {FeedCommands}
+    COMMANDS = Screen.COMMANDS | {FeedCommands, KeyCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "app.quit", "Quit", tooltip="Leave feedtui", id="quit"),
