@@ -58,7 +58,7 @@ async def test_keys_move_through_feeds_posts_and_reader(tmp_path: Path) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "enter")  # All unread → Starred → the Tech folder
+        await pilot.press("j", "j", "j", "enter")  # All unread → Starred → Stories → Tech
         await settle(pilot)
         assert main_screen(app).view == View("folder", folder=("Tech",))
         assert isinstance(app.focused, EntryList)
@@ -87,7 +87,7 @@ async def test_next_unread_crosses_into_the_next_feed(tmp_path: Path) -> None:
     app = make_app(make_store(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "j", "enter")  # the Alpha Blog feed
+        await pilot.press("j", "j", "j", "j", "enter")  # the Alpha Blog feed
         await settle(pilot)
         assert main_screen(app).view == View("feed", url=ALPHA)
         opened = []
@@ -133,7 +133,7 @@ async def test_mark_all_read_and_undo(tmp_path: Path) -> None:
     app = make_app(make_store(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "j", "A")  # the Alpha feed
+        await pilot.press("j", "j", "j", "j", "A")  # the Alpha feed
         await settle(pilot)
         assert reopen(tmp_path).marks(ALPHA).read == {"a1", "a2", "a3"}
         assert main_screen(app).summaries[ALPHA].unread == 0
@@ -221,7 +221,7 @@ async def test_markup_in_a_title_shows_literally_and_does_nothing(tmp_path: Path
         assert lines[0].startswith("●  [bold]x[/] [@click")
         assert "[red]Evil[/]" in lines[0]
         assert all(cell_len(line) == entries.scrollable_content_region.width for line in lines)
-        await pilot.press("j", "j")  # the feed itself: no feed column, room for the title
+        await pilot.press("j", "j", "j")  # the feed itself: no feed column, room for the title
         await settle(pilot)
         assert HOSTILE_TITLE in widget_lines(entries)[0]
         labels = feed_labels(app)
@@ -264,7 +264,7 @@ async def test_remove_a_feed_after_confirming(tmp_path: Path) -> None:
     app = make_app(make_store(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "j", "d")
+        await pilot.press("j", "j", "j", "j", "d")
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)

@@ -11,7 +11,7 @@ async def test_palette_runs_a_key_by_name(tmp_path: Path) -> None:
     app = make_app(make_store(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "j", "enter")  # Tech / Alpha Blog
+        await pilot.press("j", "j", "j", "j", "enter")  # Tech / Alpha Blog
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()

@@ -51,7 +51,7 @@ def test_main_screen_with_a_post_open(
     app = make_app(snapshot_store(tmp_path))
     # Feeds pane: All unread, Starred, Tech, Alpha Blog -> open it, then its newest post.
     assert snap_compare(
-        app, press=["j", "j", "j", "enter", "_", "enter", "_", "_"], terminal_size=size
+        app, press=["j", "j", "j", "j", "enter", "_", "enter", "_", "_"], terminal_size=size
     )
 
 

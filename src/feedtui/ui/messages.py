@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from feedtui.core.models import Subscription
+from feedtui.core.models import Entry, Subscription
 from feedtui.core.refresh import FeedOutcome, RefreshSummary
 from feedtui.core.store import FeedSummary
-from feedtui.ui.article import Article
+from feedtui.ui.article import Article, Related
 from feedtui.ui.widgets.entry_list import EntryRow
 from feedtui.ui.widgets.feed_list import View
 
@@ -46,10 +46,22 @@ class SummaryLoaded(Message):
 
 @dataclass
 class ArticleLoaded(Message):
-    """A post's body and its feed's other posts are ready for the reader."""
+    """A post's body and its feed's other posts (or a story's overview) are ready for the reader."""
 
+    key: tuple[str, str]
+    """The key of the row that was opened."""
     article: Article
     """What the reader shows."""
+
+
+@dataclass
+class RelatedLoaded(Message):
+    """The posts of other feeds that cover the same story as a post being read."""
+
+    entry: Entry
+    """The post being read."""
+    related: tuple[Related, ...]
+    """Its story's posts from other feeds, oldest first; empty when it has none."""
 
 
 @dataclass

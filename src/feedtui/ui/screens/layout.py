@@ -32,10 +32,13 @@ class LayoutMixin(MainScreenBase):
         return 2 if self._reader.has_focus_within else -1
 
     def action_next_pane(self) -> None:
-        self._panes()[(self._pane_index() + 1) % 3].focus()
+        """Tab: the next pane; in the reader, first through its lists of other posts."""
+        if not self._reader.focus_part(1):
+            self._panes()[(self._pane_index() + 1) % 3].focus()
 
     def action_previous_pane(self) -> None:
-        self._panes()[(self._pane_index() - 1) % 3].focus()
+        if not self._reader.focus_part(-1):
+            self._panes()[(self._pane_index() - 1) % 3].focus()
 
     def action_back(self) -> None:
         """Escape: clear the filter, or go back a pane (reader → posts → feeds)."""

@@ -7,6 +7,7 @@ up, and opens posts.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import ClassVar
 
@@ -16,20 +17,33 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
+from textual.worker import get_current_worker
 
 from feedtui.core.store import FeedSummary
 from feedtui.ui.commands import FeedCommands
 from feedtui.ui.key_commands import KeyCommands
 from feedtui.ui.links import copy_link, open_link
-from feedtui.ui.messages import ArticleLoaded, CacheLoaded, EntriesLoaded
+from feedtui.ui.messages import ArticleLoaded, CacheLoaded, EntriesLoaded, RelatedLoaded
 from feedtui.ui.screens.layout import LayoutMixin
 from feedtui.ui.screens.main_base import ClientFactory, Clock
 from feedtui.ui.screens.marking import MarkingMixin
 from feedtui.ui.screens.subscriptions import SubscriptionsMixin
-from feedtui.ui.view_data import read_article
+from feedtui.ui.view_data import (
+    order_stories,
+    read_article,
+    read_related,
+    read_story_article,
+)
 from feedtui.ui.widgets.article_view import ArticleView
 from feedtui.ui.widgets.entry_list import EntryList, EntryRow, EntryRows
-from feedtui.ui.widgets.feed_list import ALL_UNREAD, FeedList, View, titles_by_url, tree_order
+from feedtui.ui.widgets.feed_list import (
+    ALL_UNREAD,
+    STORIES,
+    FeedList,
+    View,
+    titles_by_url,
+    tree_order,
+)
 from feedtui.ui.widgets.refresh_status import RefreshStatus
 
 NARROW_BELOW = 100
@@ -54,6 +68,13 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
         Binding("s", "toggle_star", "Star", tooltip="Star or unstar the post", id="star"),
         Binding("o", "open_link", "Open", tooltip="Open the post in the browser", id="open"),
         Binding("slash", "filter", "Filter", tooltip="Filter posts by title or feed", id="filter"),
+        Binding(
+            "t",
+            "sort_stories",
+            "Sort",
+            tooltip="Stories: sort by rank or newest first",
+            id="sort-stories",
+        ),
         Binding(
             "r",
             "refresh_view",
@@ -114,8 +135,13 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        if action in ("toggle_read", "toggle_star", "open_link", "copy_link"):
+        if action == "toggle_star":
+            row = self._current_entry()
+            return row is not None and row.story is None
+        if action in ("toggle_read", "open_link", "copy_link"):
             return self._current_entry() is not None
+        if action == "sort_stories":
+            return self.view.kind == "stories"
         if action == "remove_feed":
             return self.view.kind == "feed"
         if action == "undo":
@@ -157,7 +183,10 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
     def _entries_loaded(self, message: EntriesLoaded) -> None:
         if message.view != self.view:
             return
-        self.entries = EntryRows(message.view, message.rows, show_feed=message.view.kind != "feed")
+        rows = message.rows
+        if message.view.kind == "stories":
+            rows = order_stories(rows, by_time=self.stories_by_time)
+        self.entries = EntryRows(message.view, rows, show_feed=message.view.kind != "feed")
         pending, self._pending = self._pending, None
         if pending is not None:
             self._open_unread(first=pending == "first")
@@ -197,7 +226,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
         titles = titles_by_url(self.subscriptions, self.summaries)
         row = EntryRow(message.entry, titles.get(message.entry.feed_url, ""), unread=False)
         self._opened = key
-        self._load_article(row)
+        self._load_article(row, titles)
         self._queue_marks("read", message.entry.feed_url, [message.entry.id], True)
 
     def _open_highlighted(self) -> None:
@@ -205,21 +234,42 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
             self._open(row)
 
     def _open(self, row: EntryRow) -> None:
-        """Show a post in the reader and mark it read."""
+        """Show a post in the reader and mark it read; a story shows its overview, unmarked."""
         self._opened = row.key
-        self._load_article(row)
-        if row.unread:
+        self._load_article(row, titles_by_url(self.subscriptions, self.summaries))
+        if row.unread and row.story is None:
             self._mark([row], read=True)
 
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
-    def _load_article(self, row: EntryRow) -> None:
-        self.post_message(ArticleLoaded(read_article(self._store, row)))
+    def _load_article(self, row: EntryRow, titles: dict[str, str]) -> None:
+        """Read the post, show it, then find its story's other coverage (slower, so after)."""
+        if row.story is not None:
+            article = read_story_article(self._store, row.story.story, titles)
+            self.post_message(ArticleLoaded(row.key, article))
+            return
+        self.post_message(ArticleLoaded(row.key, read_article(self._store, row)))
+        related = read_related(self._store, row.entry, titles, self._clock())
+        if related and not get_current_worker().is_cancelled:
+            self.post_message(RelatedLoaded(row.entry, related))
 
     @on(ArticleLoaded)
     def _article_loaded(self, message: ArticleLoaded) -> None:
-        entry = message.article.entry
-        if (entry.feed_url, entry.id) == self._opened:
-            self._reader.show(message.article)
+        if message.key != self._opened:
+            return
+        self._reader.show(message.article)
+        if message.article.story is not None and self._reader.has_focus:
+            self._reader.focus_related()
+
+    @on(RelatedLoaded)
+    def _related_loaded(self, message: RelatedLoaded) -> None:
+        self._reader.show_related(message.entry, message.related)
+
+    def action_sort_stories(self) -> None:
+        """t: list stories by rank or newest first."""
+        self.stories_by_time = not self.stories_by_time
+        if self.entries.source == STORIES:
+            rows = order_stories(self.entries.rows, by_time=self.stories_by_time)
+            self.entries = replace(self.entries, rows=rows)
 
     def action_next_unread(self) -> None:
         self._step_unread(forward=True)

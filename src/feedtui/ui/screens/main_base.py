@@ -59,6 +59,8 @@ class MainScreenBase(Screen[None]):
     """The time relative dates count from (ticks each minute)."""
     progress: var[Progress | None] = var(None)
     """The refresh under way, if any."""
+    stories_by_time: var[bool] = var(False)
+    """List stories newest first instead of by rank (t toggles)."""
 
     def __init__(
         self,
@@ -107,6 +109,9 @@ class MainScreenBase(Screen[None]):
         article = self._reader.article
         if self._reader.has_focus_within and article is not None:
             row = self._entry_list.highlighted
+            if article.story is not None:
+                same = row is not None and row.story and row.story.story.id == article.story.id
+                return row if same else None
             if row is not None and row.entry == article.entry:
                 return row
             return EntryRow(article.entry, clean_line(article.feed_title), unread=False)
@@ -117,6 +122,8 @@ class MainScreenBase(Screen[None]):
             return "All unread"
         if view.kind == "starred":
             return "Starred"
+        if view.kind == "stories":
+            return "Stories"
         if view.kind == "folder":
             return clean_line(" / ".join(view.folder))
         return titles_by_url(self.subscriptions, self.summaries).get(view.url, view.url)
@@ -143,6 +150,9 @@ class MainScreenBase(Screen[None]):
     def watch_entries(self) -> None:
         self._update_header()
 
+    def watch_stories_by_time(self) -> None:
+        self._update_header()
+
     def _reload_view(self, keep: bool = True) -> None:
         """Read the view's posts again; rows listed now stay even if no longer unread."""
         listed = frozenset(row.key for row in self.entries.rows) if keep else frozenset()
@@ -159,7 +169,9 @@ class MainScreenBase(Screen[None]):
         listed: frozenset[tuple[str, str]],
     ) -> None:
         worker = get_current_worker()
-        rows = read_rows(self._store, view, feeds, titles, listed, lambda: worker.is_cancelled)
+        rows = read_rows(
+            self._store, view, feeds, titles, listed, lambda: worker.is_cancelled, self._clock()
+        )
         if rows is not None:
             self.post_message(EntriesLoaded(view, rows))
 
@@ -171,8 +183,11 @@ class MainScreenBase(Screen[None]):
         rows = self.entries.rows if self.entries.source == view else ()
         unread = sum(1 for row in rows if row.unread)
         counted = f"{unread} unread"
-        if view.kind != "unread":
-            counted = f"{len(rows)} post{'' if len(rows) == 1 else 's'} · {counted}"
+        if view.kind == "stories":
+            order = "newest first" if self.stories_by_time else "by rank"
+            counted = f"{count_of(len(rows), 'story', 'stories')} · {counted} · {order}"
+        elif view.kind != "unread":
+            counted = f"{count_of(len(rows), 'post', 'posts')} · {counted}"
         header = Content.assemble(Content(title).stylize("bold"), "  ", (counted, "dim"))
         summary = self.summaries.get(view.url) if view.kind == "feed" else None
         if summary is not None and summary.state.status in ("error", "gone"):
@@ -194,3 +209,8 @@ class MainScreenBase(Screen[None]):
         # StateChanged does not bubble: hand errors to the app's one reporting handler.
         if event.state == WorkerState.ERROR:
             self.app.post_message(Worker.StateChanged(event.worker, event.state))
+
+
+def count_of(number: int, one: str, many: str) -> str:
+    """ "1 post", "3 posts": the number and the noun that agrees with it."""
+    return f"{number} {one if number == 1 else many}"

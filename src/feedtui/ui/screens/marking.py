@@ -8,7 +8,7 @@ from dataclasses import replace
 from textual import work
 
 from feedtui.ui.messages import SummaryLoaded
-from feedtui.ui.screens.main_base import MainScreenBase
+from feedtui.ui.screens.main_base import MainScreenBase, count_of
 from feedtui.ui.widgets.entry_list import EntryRow
 
 
@@ -16,6 +16,7 @@ class MarkingMixin(MainScreenBase):
     """m, s, A and u, and the queue that saves marks without blocking the keys."""
 
     def action_toggle_read(self) -> None:
+        """m: a post read or unread; a story: every post of it read (or all unread again)."""
         if (row := self._current_entry()) is not None:
             self._mark([row], read=row.unread)
 
@@ -29,12 +30,18 @@ class MarkingMixin(MainScreenBase):
             return
         self._undo = {}
         for row in rows:
-            self._undo.setdefault(row.entry.feed_url, []).append(row.entry.id)
+            for url, entry_id in row.members:
+                if row.is_unread((url, entry_id)):
+                    self._undo.setdefault(url, []).append(entry_id)
         self._mark(rows, read=True)
         self.refresh_bindings()
-        count = len(rows)
+        marked = (
+            count_of(len(rows), "story", "stories")
+            if rows[0].story
+            else count_of(len(rows), "post", "posts")
+        )
         self.notify(
-            f"Marked {count} post{'' if count == 1 else 's'} read. Press u to undo.",
+            f"Marked {marked} read. Press u to undo.",
             title=self._view_title(self.view),
             markup=False,
         )
@@ -42,35 +49,38 @@ class MarkingMixin(MainScreenBase):
     def action_undo(self) -> None:
         undo, self._undo = self._undo, {}
         keys = {(url, id) for url, ids in undo.items() for id in ids}
-        rows = [row for row in self.entries.rows if row.key in keys]
-        self._mark(rows, read=False)
+        rows = [row for row in self.entries.rows if keys.intersection(row.members)]
+        self._mark(rows, read=False, only=keys)
         for url, ids in undo.items():
-            listed = {row.entry.id for row in rows if row.entry.feed_url == url}
+            listed = {id for row in rows for u, id in row.members if u == url}
             if missing := [id for id in ids if id not in listed]:
                 self._queue_marks("read", url, missing, False)
         self.refresh_bindings()
         self.notify("Marked unread again.")
 
     def _mark(
-        self, rows: Iterable[EntryRow], *, read: bool | None = None, starred: bool | None = None
+        self,
+        rows: Iterable[EntryRow],
+        *,
+        read: bool | None = None,
+        starred: bool | None = None,
+        only: set[tuple[str, str]] | None = None,
     ) -> None:
-        """Change marks: shown at once, saved at once in a thread."""
+        """Change marks: shown at once, saved at once in a thread.
+
+        A story row marks every post of its story (or those in `only`).
+        """
         changed: dict[tuple[str, str], EntryRow] = {}
         unread_delta: dict[str, int] = {}
-        for row in rows:
-            new = replace(
-                row,
-                unread=row.unread if read is None else not read,
-                starred=row.starred if starred is None else starred,
-                title=row.title,
-            )
-            changed[row.key] = new
-            unread_delta[row.entry.feed_url] = (
-                unread_delta.get(row.entry.feed_url, 0) + int(new.unread) - int(row.unread)
-            )
         by_feed: dict[str, list[str]] = {}
-        for url, id in changed:
-            by_feed.setdefault(url, []).append(id)
+        for row in rows:
+            members = [key for key in row.members if only is None or key in only]
+            for url, entry_id in members:
+                by_feed.setdefault(url, []).append(entry_id)
+                if read is not None:
+                    was_unread = row.is_unread((url, entry_id))
+                    unread_delta[url] = unread_delta.get(url, 0) + int(not read) - int(was_unread)
+            changed[row.key] = _marked(row, members, read, starred)
         for url, ids in by_feed.items():
             if read is not None:
                 self._queue_marks("read", url, ids, read)
@@ -105,3 +115,23 @@ class MarkingMixin(MainScreenBase):
                 touched.add(url)
             for url in touched:
                 self.post_message(SummaryLoaded(url, self._store.summary(url)))
+
+
+def _marked(
+    row: EntryRow, members: list[tuple[str, str]], read: bool | None, starred: bool | None
+) -> EntryRow:
+    """`row` as it looks once `members` of it are marked."""
+    story = row.story
+    if story is not None and read is not None:
+        left = story.unread - set(members) if read else story.unread | set(members)
+        story = replace(story, unread=frozenset(left))
+    unread = row.unread if read is None else not read
+    if story is not None:
+        unread = bool(story.unread)
+    return replace(
+        row,
+        unread=unread,
+        starred=row.starred if starred is None else starred,
+        title=row.title,
+        story=story,
+    )

@@ -1,4 +1,5 @@
-"""The reader pane: one post's header, its body as Markdown, and more posts from its feed."""
+"""The reader pane: one post's header, its body as Markdown, more posts from its feed, and the
+same story's posts from other feeds; or one story's overview: summary and every post of it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -18,7 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from feedtui.core.html_markdown import html_to_markdown
 from feedtui.core.models import Entry
 from feedtui.core.sanitize import clean_line, safe_link
-from feedtui.ui.article import Article
+from feedtui.ui.article import Article, Related
 from feedtui.ui.links import open_link
 from feedtui.ui.safe_text import safe_content
 
@@ -60,23 +62,24 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     ArticleView {
-        #article-header, Markdown, #article-more-title, #article-message {
+        #article-header, Markdown, .article-list-title, #article-message {
             padding: 0 1;
         }
         #article-header { height: auto; margin-bottom: 1; }
-        #article-header Label, #article-more-title, #article-message { width: 1fr; }
+        #article-header Label, .article-list-title, #article-message { width: 1fr; }
         #article-meta, #article-link { color: $text-muted; }
-        #article-more-title { margin-top: 1; text-style: bold; }
+        .article-list-title { margin-top: 1; text-style: bold; }
         #article-message { display: none; }
         &.-empty .article-part { display: none; }
         &.-empty #article-message { display: block; }
         &.-no-others .article-more { display: none; }
+        &.-no-related .article-related { display: none; }
     }
     """
 
     @dataclass
     class EntryChosen(Message):
-        """The user picked one of the feed's other posts below the article."""
+        """The user picked one of the posts listed below the article."""
 
         entry: Entry
         """The post that was picked."""
@@ -87,6 +90,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._article: Article | None = None
         self._others: tuple[Entry, ...] = ()
+        self._related: tuple[Related, ...] = ()
 
     @property
     def article(self) -> Article | None:
@@ -100,8 +104,18 @@ class ArticleView(VerticalScroll, can_focus=True):
             yield Label(id="article-meta", markup=False)
             yield _LinkLabel(id="article-link", markup=False)
         yield Markdown(id="article-body", classes="article-part", open_links=False)
-        yield Label(id="article-more-title", classes="article-part article-more", markup=False)
+        yield Label(
+            id="article-more-title",
+            classes="article-part article-more article-list-title",
+            markup=False,
+        )
         yield OptionList(id="article-more", classes="article-part article-more", markup=False)
+        yield Label(
+            id="article-related-title",
+            classes="article-part article-related article-list-title",
+            markup=False,
+        )
+        yield OptionList(id="article-related", classes="article-part article-related", markup=False)
 
     def on_mount(self) -> None:
         self.show_message(EMPTY_MESSAGE)
@@ -115,13 +129,41 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.remove_class("-empty")
         self._show_header(article)
         self._show_others(article)
+        self._show_related(article.related)
         body = self.query_one("#article-body", Markdown)
-        if len(article.body_html) < INLINE_BODY_LIMIT:
+        if article.story is not None and not article.body_html:
+            body.update("*None of its posts has text to summarise.*")
+        elif len(article.body_html) < INLINE_BODY_LIMIT:
             body.update(html_to_markdown(article.body_html, article.entry.link))
         else:
             body.update("*Loading…*")
             self._convert_body(article)
         self.scroll_home(animate=False)
+
+    def show_related(self, entry: Entry, related: tuple[Related, ...]) -> None:
+        """List the story's posts from other feeds below `entry`, if it is still shown."""
+        if self._article is not None and self._article.entry == entry:
+            self._show_related(related)
+
+    def focus_part(self, step: int) -> bool:
+        """Focus the next (or previous) part: the text, then each list; False past the end."""
+        lists = [lst for lst in self.query(OptionList) if lst.display and lst.option_count]
+        parts: list[Widget] = [self, *lists]
+        here = next((i for i, part in enumerate(parts) if part.has_focus), None)
+        if here is None or not 0 <= here + step < len(parts):
+            return False
+        part = parts[here + step]
+        part.focus()
+        if isinstance(part, OptionList) and part.highlighted is None:
+            part.highlighted = 0
+        return True
+
+    def focus_related(self) -> None:
+        """Put the cursor on the list of related posts (a story's coverage)."""
+        related = self.query_one("#article-related", OptionList)
+        if related.option_count:
+            related.focus()
+            related.highlighted = 0
 
     def show_message(self, text: str) -> None:
         """Show a message (such as a feed's error) instead of a post."""
@@ -140,8 +182,10 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def _show_header(self, article: Article) -> None:
         entry = article.entry
-        self.query_one("#article-title", Label).update(safe_content(entry.title, "bold"))
-        self.query_one("#article-meta", Label).update(safe_content(_byline(article)))
+        title = article.story.headline if article.story is not None else entry.title
+        byline = _story_line(article) if article.story is not None else _byline(article)
+        self.query_one("#article-title", Label).update(safe_content(title, "bold"))
+        self.query_one("#article-meta", Label).update(safe_content(byline))
         link = safe_link(entry.link)
         link_label = self.query_one("#article-link", _LinkLabel)
         link_label.url = link
@@ -157,6 +201,22 @@ class ArticleView(VerticalScroll, can_focus=True):
         more.clear_options()
         more.add_options(
             Option(_other_prompt(entry), id=str(index)) for index, entry in enumerate(self._others)
+        )
+
+    def _show_related(self, related: tuple[Related, ...]) -> None:
+        self._related = related
+        self.set_class(not related, "-no-related")
+        story = self._article.story if self._article is not None else None
+        if story is not None:
+            count = story.source_count
+            title = Content(f"Coverage: {count} source{'' if count == 1 else 's'}")
+        else:
+            title = Content("Also covered by")
+        self.query_one("#article-related-title", Label).update(title)
+        listing = self.query_one("#article-related", OptionList)
+        listing.clear_options()
+        listing.add_options(
+            Option(_related_prompt(item), id=str(index)) for index, item in enumerate(related)
         )
 
     @work(thread=True, exclusive=True, group="article-body", exit_on_error=False)
@@ -189,6 +249,13 @@ class ArticleView(VerticalScroll, can_focus=True):
         if index < len(self._others):
             self.post_message(self.EntryChosen(self._others[index]))
 
+    @on(OptionList.OptionSelected, "#article-related")
+    def _choose_related(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = int(event.option_id or 0)
+        if index < len(self._related):
+            self.post_message(self.EntryChosen(self._related[index].entry))
+
 
 def _byline(article: Article) -> str:
     """`author · 2026-11-20 14:05 · via Feed Title`, leaving out what is unknown."""
@@ -207,3 +274,24 @@ def _other_prompt(entry: Entry) -> Content:
     date = entry.published.astimezone().strftime("%Y-%m-%d")
     title = clean_line(entry.title) or "(untitled)"
     return Content.assemble(safe_content(title), "  ", safe_content(date, "dim"))
+
+
+def _story_line(article: Article) -> str:
+    """`5 sources · Feed A, Feed B · newest 2026-11-20 14:05`."""
+    story = article.story
+    assert story is not None
+    feeds = dict.fromkeys(clean_line(item.feed_title) for item in article.related)
+    when = story.newest.astimezone().strftime("%Y-%m-%d %H:%M")
+    count = story.source_count
+    parts = [f"{count} source{'' if count == 1 else 's'}", ", ".join(f for f in feeds if f)]
+    return " · ".join([*filter(None, parts), f"newest {when}"])
+
+
+def _related_prompt(item: Related) -> Content:
+    """One line of a related list: the feed, the post's title and its date."""
+    date = item.entry.published.astimezone().strftime("%Y-%m-%d")
+    title = clean_line(item.entry.title) or "(untitled)"
+    feed = clean_line(item.feed_title)
+    return Content.assemble(
+        safe_content(feed, "bold"), "  ", safe_content(title), "  ", safe_content(date, "dim")
+    )

@@ -19,12 +19,35 @@ from textual.strip import Strip
 
 from feedtui.core.models import Entry, utc_now
 from feedtui.core.sanitize import clean_line
+from feedtui.core.stories import Story
 from feedtui.ui.time_format import AGE_WIDTH, short_age
 
 FEED_COLUMN = 18
 """The widest the feed-name column gets, in cells (in views that mix feeds)."""
 MARKERS = 3
 """Cells before the title: the unread dot, the star and a space."""
+SOURCES_COLUMN = 30
+"""The widest the "5 sources · feed names" column of a story row gets, in cells."""
+RANK_WIDTH = 5
+"""Cells for a story's rank ("12.34")."""
+STORY_KEY = "story"
+"""The first half of a story row's key (a feed URL is never this)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryInfo:
+    """What a story row adds to its best post: the story and which of its posts are unread."""
+
+    story: Story
+    """The story, as grouped by the core."""
+    unread: frozenset[tuple[str, str]] = frozenset()
+    """(feed URL, entry id) of the members not read yet."""
+
+    @property
+    def sources(self) -> str:
+        """ "1 source" or "5 sources"."""
+        count = self.story.source_count
+        return f"{count} source{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +64,9 @@ class EntryRow:
     """Starred by the user?"""
     title: str = field(default="", compare=False)
     """The cleaned title, one line (filled in from the entry when not given)."""
+    story: StoryInfo | None = None
+    """Set when the row stands for a whole story: `entry` is its best post, `feed_title` names
+    every feed that covers it, and `unread` is true while any of its posts is unread."""
 
     def __post_init__(self) -> None:
         if not self.title:
@@ -48,8 +74,19 @@ class EntryRow:
 
     @property
     def key(self) -> tuple[str, str]:
-        """Identifies the post across feeds: (feed URL, entry id)."""
+        """Identifies the post across feeds: (feed URL, entry id); ("story", id) for a story."""
+        if self.story is not None:
+            return (STORY_KEY, self.story.story.id)
         return (self.entry.feed_url, self.entry.id)
+
+    @property
+    def members(self) -> tuple[tuple[str, str], ...]:
+        """The posts this row stands for: itself, or every post of its story."""
+        return self.story.story.members if self.story is not None else (self.key,)
+
+    def is_unread(self, key: tuple[str, str]) -> bool:
+        """Is this member of the row unread?"""
+        return key in self.story.unread if self.story is not None else self.unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +132,7 @@ class EntryList(ScrollView, can_focus=True):
         & > .entry-list--date { color: $text-muted; }
         & > .entry-list--marker { color: $accent; }
         & > .entry-list--star { color: $warning; }
+        & > .entry-list--rank { color: $text-accent; }
     }
     """
 
@@ -106,6 +144,7 @@ class EntryList(ScrollView, can_focus=True):
         "entry-list--date",
         "entry-list--marker",
         "entry-list--star",
+        "entry-list--rank",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -298,10 +337,18 @@ class EntryList(ScrollView, can_focus=True):
             )
 
         age = short_age(row.entry.published, self.now).rjust(AGE_WIDTH)
-        feed_width = (
-            min(FEED_COLUMN, max(0, (width - MARKERS) // 3)) if self.entries.show_feed else 0
+        if row.story is not None:
+            side = f"{row.story.sources} · {row.feed_title}"
+            side_width = min(SOURCES_COLUMN, max(0, (width - MARKERS) // 3))
+        else:
+            side = row.feed_title
+            side_width = (
+                min(FEED_COLUMN, max(0, (width - MARKERS) // 3)) if self.entries.show_feed else 0
+            )
+        rank_width = RANK_WIDTH + 1 if row.story is not None else 0
+        title_width = (
+            width - MARKERS - (side_width + 2 if side_width else 0) - rank_width - (AGE_WIDTH + 1)
         )
-        title_width = width - MARKERS - (feed_width + 2 if feed_width else 0) - (AGE_WIDTH + 1)
         segments = [
             Segment("●" if row.unread else " ", part("entry-list--marker")),
             Segment("★" if row.starred else " ", part("entry-list--star")),
@@ -311,8 +358,11 @@ class EntryList(ScrollView, can_focus=True):
                 part("entry-list--unread" if row.unread else "entry-list--read"),
             ),
         ]
-        if feed_width:
+        if side_width:
             segments.append(Segment("  ", base))
-            segments.append(Segment(fit(row.feed_title, feed_width), part("entry-list--feed")))
+            segments.append(Segment(fit(side, side_width), part("entry-list--feed")))
+        if row.story is not None:
+            rank = f"{row.story.story.rank:.1f}".rjust(RANK_WIDTH)
+            segments.append(Segment(" " + rank, part("entry-list--rank")))
         segments.append(Segment(" " + age, part("entry-list--date")))
         return Strip(segments).crop_extend(0, width, base)

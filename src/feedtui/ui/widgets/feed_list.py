@@ -19,7 +19,7 @@ from feedtui.core.refresh import display_title
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import FeedSummary
 
-ViewKind = Literal["unread", "starred", "folder", "feed"]
+ViewKind = Literal["unread", "starred", "stories", "folder", "feed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ ALL_UNREAD = View("unread")
 """Every unread post of every feed, newest first."""
 STARRED = View("starred")
 """Every starred post."""
+STORIES = View("stories")
+"""Events covered by several feeds, one row each, highest rank first."""
 
 
 @dataclass
@@ -171,7 +173,7 @@ class FeedList(Tree[View]):
         }
         self.clear()
         self._view_nodes = {}
-        for view in (ALL_UNREAD, STARRED):
+        for view in (ALL_UNREAD, STARRED, STORIES):
             self._view_nodes[view] = self.root.add_leaf("", data=view)
         self._add_folder(self.root, _outline(self.subscriptions), collapsed)
         self._relabel()
@@ -210,6 +212,8 @@ class FeedList(Tree[View]):
                 label = Text("All unread", style="bold", end="")
                 if total_unread:
                     label.append(f"  ({total_unread})")
+            elif view.kind == "stories":
+                label = Text("◆ Stories", style="bold", end="")
             else:
                 label = Text("★ Starred", style="bold", end="")
             if node.label != label:
