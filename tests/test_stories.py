@@ -299,3 +299,25 @@ def test_stories_text_is_one_line_per_story(
         "2 sources  Backdoor found in XZ Utils" in line and "(EN Security, 中文安全)" in line
         for line in lines
     )
+
+
+def test_titles_do_not_chain_one_story_into_another() -> None:
+    """A is like B, B like C, C like D; D shares nothing with A and B and stays out."""
+    titles = [
+        "Metric researcher doubled measured",
+        "Measured metric packet regression",
+        "Packet regression firmware planner",
+        "Firmware planner exploit larger",
+    ]
+    grouper = Grouper()
+    groups = [
+        grouper.add(
+            GroupItem.from_entry(
+                Entry(id="1", feed_url=f"https://f{n}.example/feed", title=title, published=NOW)
+            ),
+            NOW - timedelta(days=14),
+        )
+        for n, title in enumerate(titles)
+    ]
+    assert groups[0] == groups[1] == groups[2]  # each new title is like half the group
+    assert groups[3] != groups[0]  # like one title of three: a chain, not the same story

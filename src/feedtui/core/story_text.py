@@ -40,6 +40,11 @@ versions: "OpenAI", "GPT-5"). Stricter, because those few tokens are all the evi
 at 0.5 "Apple iPhone 16 review" would join "Apple iPhone 销量下滑"."""
 MIN_SHARED_TOKENS = 2  # `Grouper._candidates` relies on this being 2
 """One shared word ("Google", "漏洞") is never enough, however short the titles are."""
+SUPPORT_THRESHOLD = 0.25
+SUPPORT_SHARE = 0.5
+"""A title joins a group by similarity only if it also scores SUPPORT_THRESHOLD with at least
+SUPPORT_SHARE of the group's titles from other feeds. Without it, groups chain: A is like B,
+B like C, and C has nothing to do with A ("Metric doubled" … "Firmware planner exploit")."""
 MAX_VULN_IDS = 3
 """A post naming more ids than this is a roundup: its ids do not join it to anything."""
 
@@ -345,6 +350,7 @@ class Grouper:
     def _similar(self, item: GroupItem, horizon: datetime) -> str | None:
         best = (0.0, "")
         for gid in self._candidates(item):
+            scores = []
             for other in self.groups[gid]:
                 if other.member.feed_url == item.member.feed_url:
                     continue  # one feed never covers one event twice
@@ -352,7 +358,10 @@ class Grouper:
                     continue
                 if item.vulns and other.vulns and not item.vulns & other.vulns:
                     continue  # alike titles, different vulnerabilities: different stories
-                best = max(best, (item.similarity(other), gid))
+                scores.append(item.similarity(other))
+            supported = sum(1 for score in scores if score >= SUPPORT_THRESHOLD)
+            if scores and supported >= SUPPORT_SHARE * len(scores):
+                best = max(best, (max(scores), gid))
         return best[1] if best[0] >= SIMILARITY_THRESHOLD else None
 
     def _candidates(self, item: GroupItem) -> set[str]:
