@@ -321,3 +321,20 @@ def test_titles_do_not_chain_one_story_into_another() -> None:
     ]
     assert groups[0] == groups[1] == groups[2]  # each new title is like half the group
     assert groups[3] != groups[0]  # like one title of three: a chain, not the same story
+
+
+def test_chinese_titles_naming_different_products_stay_apart() -> None:
+    horizon = NOW - timedelta(days=14)
+    grouper = Grouper()
+    groups = [
+        grouper.add(
+            GroupItem.from_entry(
+                Entry(id="1", feed_url=f"https://f{n}.example/feed", title=title, published=NOW)
+            ),
+            horizon,
+        )
+        for n, title in enumerate(
+            ["Sudo 新版本正式发布，性能大幅提升", "Redis 新版本正式发布，性能大幅提升"]
+        )
+    ]
+    assert groups[0] != groups[1]

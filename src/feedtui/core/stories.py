@@ -5,7 +5,7 @@ An entry joins an existing group, first rule that matches:
 1. its canonical URL (tracking parameters dropped) equals a member's;
 2. it names a CVE/GHSA id a member names (posts naming more than three ids are roundups and
    join nothing by id);
-3. its title's similarity (`story_text.similarity`, cosine of word/CJK-bigram sets, at least
+3. its title's similarity (`GroupItem.similarity`, cosine of word/CJK-bigram sets, at least
    two tokens shared) with a member *of another feed* is at least 0.5 (between an English and a
    Chinese title: on their Latin-script tokens, at least 0.6). Two posts of one feed are never
    joined by similarity alone: one feed does not cover the same event twice. Nor are two posts

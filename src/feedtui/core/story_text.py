@@ -169,19 +169,6 @@ def _singular(word: str) -> str:
     return word
 
 
-def similarity(first: frozenset[str], second: frozenset[str]) -> float:
-    """Cosine of two token sets; 0.0 when they share fewer than `MIN_SHARED_TOKENS`.
-
-    Across scripts (one title has CJK, the other none) only Latin-script tokens can match, so
-    only those count, and the score is scaled by SIMILARITY_THRESHOLD / CROSS_SCRIPT_THRESHOLD:
-    one threshold then applies to both cases.
-    """
-    first_latin, second_latin = _latin(first), _latin(second)
-    if (first_latin == first) == (second_latin == second):
-        return _cosine(first, second, 1.0)
-    return _cosine(first_latin, second_latin, SIMILARITY_THRESHOLD / CROSS_SCRIPT_THRESHOLD)
-
-
 def _cosine(first: frozenset[str], second: frozenset[str], scale: float) -> float:
     shared = len(first & second)
     if shared < MIN_SHARED_TOKENS:
@@ -265,7 +252,17 @@ class GroupItem:
         return cls(member, canonical_url(member.link), vulns, tokens, latin, latin != tokens)
 
     def similarity(self, other: GroupItem) -> float:
-        """`similarity` of the two titles, with the script split computed once per item."""
+        """Cosine of the two titles' token sets; 0.0 when they share fewer than
+        `MIN_SHARED_TOKENS`.
+
+        Across scripts (one title has CJK, the other none) only Latin-script tokens can match,
+        so only those count, scaled by SIMILARITY_THRESHOLD / CROSS_SCRIPT_THRESHOLD: one
+        threshold then applies to both cases. Two Chinese titles naming different Latin-script
+        names are different news, however alike the rest.
+        """
+        both_named = self.has_cjk and other.has_cjk and self.latin and other.latin
+        if both_named and not self.latin & other.latin:
+            return 0.0  # "Sudo 新版本发布", "Redis 新版本发布": other names, other news
         if self.has_cjk == other.has_cjk:
             return _cosine(self.tokens, other.tokens, 1.0)
         return _cosine(self.latin, other.latin, SIMILARITY_THRESHOLD / CROSS_SCRIPT_THRESHOLD)

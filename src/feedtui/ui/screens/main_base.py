@@ -184,8 +184,9 @@ class MainScreenBase(Screen[None]):
         unread = sum(1 for row in rows if row.unread)
         counted = f"{unread} unread"
         if view.kind == "stories":
-            order = "newest first" if self.stories_by_time else "by rank"
-            counted = f"{count_of(len(rows), 'story', 'stories')} · {counted} · {order}"
+            counted = f"{count_of(len(rows), 'story', 'stories')} · {counted}"
+            if self.stories_by_time:
+                counted += " · newest first"
         elif view.kind != "unread":
             counted = f"{count_of(len(rows), 'post', 'posts')} · {counted}"
         header = Content.assemble(Content(title).stylize("bold"), "  ", (counted, "dim"))

@@ -30,6 +30,9 @@ MORE_LIMIT = 8
 INLINE_BODY_LIMIT = 16_384
 """Bodies shorter than this are converted at once; longer ones in a thread worker."""
 
+BYLINE_FEEDS = 3
+"""How many feeds a story's byline names (the coverage list below names them all)."""
+
 EMPTY_MESSAGE = "Select a post"
 """What the pane says when no post is selected."""
 
@@ -280,10 +283,13 @@ def _story_line(article: Article) -> str:
     """`5 sources · Feed A, Feed B · newest 2026-11-20 14:05`."""
     story = article.story
     assert story is not None
-    feeds = dict.fromkeys(clean_line(item.feed_title) for item in article.related)
+    feeds = [f for f in dict.fromkeys(clean_line(i.feed_title) for i in article.related) if f]
+    names = ", ".join(feeds[:BYLINE_FEEDS])
+    if len(feeds) > BYLINE_FEEDS:
+        names += f" and {len(feeds) - BYLINE_FEEDS} more"
     when = story.newest.astimezone().strftime("%Y-%m-%d %H:%M")
     count = story.source_count
-    parts = [f"{count} source{'' if count == 1 else 's'}", ", ".join(f for f in feeds if f)]
+    parts = [f"{count} source{'' if count == 1 else 's'}", names]
     return " · ".join([*filter(None, parts), f"newest {when}"])
 
 

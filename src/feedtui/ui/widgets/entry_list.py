@@ -30,6 +30,8 @@ SOURCES_COLUMN = 30
 """The widest the "5 sources · feed names" column of a story row gets, in cells."""
 RANK_WIDTH = 5
 """Cells for a story's rank ("12.34")."""
+MIN_FEED_NAMES = 20
+"""Below this many cells for "5 sources · names", a story row shows only "5 sources"."""
 STORY_KEY = "story"
 """The first half of a story row's key (a feed URL is never this)."""
 
@@ -337,18 +339,21 @@ class EntryList(ScrollView, can_focus=True):
             )
 
         age = short_age(row.entry.published, self.now).rjust(AGE_WIDTH)
+        rank_width = RANK_WIDTH + 1 if row.story is not None else 0
+        room = width - MARKERS - rank_width - (AGE_WIDTH + 1)
         if row.story is not None:
+            # The headline comes first: feed names only where they leave it most of the row.
             side = f"{row.story.sources} · {row.feed_title}"
-            side_width = min(SOURCES_COLUMN, max(0, (width - MARKERS) // 3))
+            side_width = min(SOURCES_COLUMN, (room - 2) // 3)
+            if side_width < MIN_FEED_NAMES:
+                side = row.story.sources
+                side_width = cell_len(side)
         else:
             side = row.feed_title
             side_width = (
                 min(FEED_COLUMN, max(0, (width - MARKERS) // 3)) if self.entries.show_feed else 0
             )
-        rank_width = RANK_WIDTH + 1 if row.story is not None else 0
-        title_width = (
-            width - MARKERS - (side_width + 2 if side_width else 0) - rank_width - (AGE_WIDTH + 1)
-        )
+        title_width = room - (side_width + 2 if side_width else 0)
         segments = [
             Segment("●" if row.unread else " ", part("entry-list--marker")),
             Segment("★" if row.starred else " ", part("entry-list--star")),
