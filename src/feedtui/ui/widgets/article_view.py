@@ -69,6 +69,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             padding: 0 1;
         }
         #article-header { height: auto; margin-bottom: 1; }
+        #article-body > *:first-child { margin-top: 0; }
         #article-header Label, .article-list-title, #article-message { width: 1fr; }
         #article-meta, #article-link { color: $text-muted; }
         .article-list-title { margin-top: 1; text-style: bold; }
