@@ -189,6 +189,8 @@ class MainScreenBase(Screen[None]):
                 counted += " · newest first"
         elif view.kind != "unread":
             counted = f"{count_of(len(rows), 'post', 'posts')} · {counted}"
+        if self.entries.source != view:
+            counted = "loading…"  # Stories may take seconds the first time, at 40k posts
         header = Content.assemble(Content(title).stylize("bold"), "  ", (counted, "dim"))
         summary = self.summaries.get(view.url) if view.kind == "feed" else None
         if summary is not None and summary.state.status in ("error", "gone"):
