@@ -338,3 +338,41 @@ def test_chinese_titles_naming_different_products_stay_apart() -> None:
         )
     ]
     assert groups[0] != groups[1]
+
+
+def group_titles(*posts: tuple[str, float, str]) -> list[str]:
+    """Group (title, hours before NOW, summary) posts, one feed each; their group ids."""
+    grouper = Grouper()
+    return [
+        grouper.add(
+            GroupItem.from_entry(
+                Entry(
+                    id="1",
+                    feed_url=f"https://f{n}.example/feed",
+                    title=title,
+                    published=NOW - timedelta(hours=hours),
+                    summary=summary,
+                )
+            ),
+            NOW - timedelta(days=14),
+        )
+        for n, (title, hours, summary) in enumerate(posts)
+    ]
+
+
+def test_alike_titles_a_week_apart_are_other_news() -> None:
+    title = "Node.js ships a major release"
+    near = group_titles((title, 30, ""), (title, 2, ""))
+    assert near[0] == near[1]
+    far = group_titles((title, 200, ""), (title, 2, ""))
+    assert far[0] != far[1]
+
+
+def test_a_post_naming_another_cve_never_joins_by_title() -> None:
+    groups = group_titles(
+        ("Heap overflow fixed in libfoo", 5, "Tracked as CVE-2026-1111."),
+        ("Heap overflow fixed in libfoo, upgrade", 4, ""),
+        ("Heap overflow fixed in libfoo again", 3, "Tracked as CVE-2026-2222."),
+    )
+    assert groups[0] == groups[1]
+    assert groups[2] != groups[0]

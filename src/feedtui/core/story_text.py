@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,6 +45,10 @@ SUPPORT_SHARE = 0.5
 """A title joins a group by similarity only if it also scores SUPPORT_THRESHOLD with at least
 SUPPORT_SHARE of the group's titles from other feeds. Without it, groups chain: A is like B,
 B like C, and C has nothing to do with A ("Metric doubled" … "Firmware planner exploit")."""
+TITLE_JOIN_SPAN = timedelta(days=3)
+"""A title joins a group only within this of the group's first post: alike titles a week
+apart ("Node.js ships a major release") are other news, and a story cannot creep on by
+joining day after day."""
 MAX_VULN_IDS = 3
 """A post naming more ids than this is a roundup: its ids do not join it to anything."""
 
@@ -209,7 +213,11 @@ Key = tuple[str, str]
 """An entry's identity: (feed_url, entry_id)."""
 
 MAX_POSTINGS = 64
-"""A token in more groups than this is "common": its posting is intersected, never walked."""
+COMMON_SHARE = 0.01
+"""A token in more groups than MAX_POSTINGS and than COMMON_SHARE of all groups is "common"
+("release", "发布"): sharing it is no evidence of one story, so it only counts beside a rarer
+token the two titles share, and two common tokens alone never make a candidate. This keeps
+the candidates few when titles draw on a small vocabulary."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,41 +355,43 @@ class Grouper:
     def _similar(self, item: GroupItem, horizon: datetime) -> str | None:
         best = (0.0, "")
         for gid in self._candidates(item):
-            scores = []
-            for other in self.groups[gid]:
-                if other.member.feed_url == item.member.feed_url:
-                    continue  # one feed never covers one event twice
-                if other.member.published < horizon:
-                    continue
-                if item.vulns and other.vulns and not item.vulns & other.vulns:
-                    continue  # alike titles, different vulnerabilities: different stories
-                scores.append(item.similarity(other))
+            members = self.groups[gid]
+            if item.vulns and any(m.vulns and not item.vulns & m.vulns for m in members):
+                continue  # alike titles, different vulnerabilities: different stories
+            if abs(item.member.published - members[0].member.published) > TITLE_JOIN_SPAN:
+                continue  # a story's coverage follows its first report within days
+            scores = [
+                item.similarity(other)
+                for other in members
+                # One feed never covers one event twice.
+                if other.member.feed_url != item.member.feed_url
+                and other.member.published >= horizon
+            ]
             supported = sum(1 for score in scores if score >= SUPPORT_THRESHOLD)
             if scores and supported >= SUPPORT_SHARE * len(scores):
                 best = max(best, (max(scores), gid))
         return best[1] if best[0] >= SIMILARITY_THRESHOLD else None
 
     def _candidates(self, item: GroupItem) -> set[str]:
-        """Groups sharing at least two tokens (`MIN_SHARED_TOKENS`) with the item.
+        """Groups sharing at least two tokens (`MIN_SHARED_TOKENS`), one of them not common.
 
         Rare tokens' postings are counted; a common token's long posting is only intersected
-        (a C-speed set operation) with the others, so "google" in 2,000 groups costs little,
-        yet two common tokens shared ("openai", "gpt-5" in a busy week) still find the group.
+        (a C-speed set operation) with the groups a rare token found, so "google" in 2,000
+        groups costs little, yet "openai" shared beside "gpt-5" still finds the group.
         """
+        common_above = max(MAX_POSTINGS, COMMON_SHARE * len(self.groups))
         counts: Counter[str] = Counter()
         common = []
         for token in item.tokens:
             posting = self._by_token.get(token)
-            if posting and len(posting) > MAX_POSTINGS:
+            if posting and len(posting) > common_above:
                 common.append(posting)
             elif posting:
                 counts.update(posting)
         found = {gid for gid, count in counts.items() if count >= 2}
         once = counts.keys() - found
-        for number, posting in enumerate(common):
+        for posting in common:
             found |= once & posting
-            for other in common[number + 1 :]:
-                found |= posting & other
         return found
 
     def pruned(self, horizon: datetime) -> Grouper:
