@@ -28,15 +28,20 @@ class CorruptFileError(Exception):
         self.reason = reason
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
+def write_json(path: Path, payload: dict[str, Any], *, sync_directory: bool = True) -> None:
     """Write `payload` (with its format version) so a crash leaves the old or the new file."""
     data = {"version": FORMAT_VERSION, **payload}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"), sync_directory=sync_directory)
 
 
-def write_bytes_atomic(path: Path, content: bytes) -> None:
-    """Temporary file in the same directory, flush, fsync, `os.replace`, fsync the directory."""
+def write_bytes_atomic(path: Path, content: bytes, *, sync_directory: bool = True) -> None:
+    """Temporary file in the same directory, flush, fsync, `os.replace`, fsync the directory.
+
+    With `sync_directory=False` the caller fsyncs the directory later (`fsync_directory`), once
+    for many files: the rename is atomic either way, so a crash before that leaves the old file
+    or the new one, complete; only the new one's durability waits.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
@@ -49,11 +54,13 @@ def write_bytes_atomic(path: Path, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
-    _fsync_directory(path.parent)
+    if sync_directory:
+        fsync_directory(path.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a directory.
+def fsync_directory(directory: Path) -> None:
+    """Make the renames done in `directory` durable."""
+    # Not every platform can open a directory.
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

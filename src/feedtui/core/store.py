@@ -24,6 +24,7 @@ from typing import Any
 
 from feedtui.core.jsonfile import (
     CorruptFileError,
+    fsync_directory,
     read_json,
     remove_stale_temp_files,
     write_json,
@@ -93,6 +94,7 @@ class Store:
         self._on_problem = on_problem
         self._lock = DataDirLock(paths.lock)
         self._cache: dict[Path, _CachedFile] = {}
+        self._unsynced_directories: set[Path] = set()
         self._index = _Index()
         with self._lock.held():
             for directory in (
@@ -131,8 +133,11 @@ class Store:
         self._cache[path] = _CachedFile(stamp, data)
         return data
 
-    def _write(self, path: Path, payload: dict[str, Any]) -> None:
-        write_json(path, payload)
+    def _write(self, path: Path, payload: dict[str, Any], *, sync_later: bool = False) -> None:
+        """Write atomically; `sync_later` leaves the directory's fsync to `flush` (refresh)."""
+        write_json(path, payload, sync_directory=not sync_later)
+        if sync_later:
+            self._unsynced_directories.add(path.parent)
         self._cache.pop(path, None)
 
     # -- subscriptions ----------------------------------------------------------------------
@@ -291,6 +296,7 @@ class Store:
             records = self._retain(list(current.values()), old, marks, now)
             kept_ids = {record["id"] for record in records}
             bodies = {key: value for key, value in bodies.items() if key in kept_ids}
+            # A refresh stores hundreds of feeds: their directories are fsynced once, in flush.
             self._write(
                 entries_path,
                 {
@@ -301,9 +307,10 @@ class Store:
                     "site_url": site_url,
                     "entries": records,
                 },
+                sync_later=True,
             )
             if bodies != bodies_data.get("bodies"):
-                self._write(bodies_path, {"bodies": bodies})
+                self._write(bodies_path, {"bodies": bodies}, sync_later=True)
             self._update_state(
                 url,
                 status="ok",
@@ -468,9 +475,12 @@ class Store:
         self._index.dirty.add(url)
 
     def flush(self) -> None:
-        """Write pending index changes (state of fetches, counts)."""
+        """Write pending index changes (state of fetches, counts); make stored feeds durable."""
         with self._lock.held():
             self._flush_index_locked()
+            directories, self._unsynced_directories = self._unsynced_directories, set()
+        for directory in directories:
+            fsync_directory(directory)
 
     def _flush_index_locked(self) -> None:
         if not self._index.dirty:
