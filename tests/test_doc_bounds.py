@@ -43,3 +43,16 @@ def test_huge_title_and_long_line_are_bounded() -> None:
     doc += b"a" * 500_000 + b"</description></item>" + TAIL
     [item] = parse_feed(doc, url="http://x/").entries
     assert len(item.entry.title) <= 1000 and len(item.entry.summary) <= 400
+
+
+def test_deep_nesting_after_a_cdata_section_is_still_refused() -> None:
+    depth = MAX_NESTING * 2
+    body = b"<description><![CDATA[<p>fine</p>]]></description>" + b"<a>" * depth + b"</a>" * depth
+    with pytest.raises(NotAFeedError, match="nested more than"):
+        parse_feed(HEAD + b"<item><title>x</title>" + body + b"</item>" + TAIL, url="http://x/")
+
+
+def test_an_unclosed_cdata_section_is_text_to_the_end() -> None:
+    body = b"<description><![CDATA[" + b"<div>" * (MAX_NESTING * 2)
+    parsed = parse_feed(HEAD + b"<item><title>x</title>" + body, url="http://x/")
+    assert parsed.entries[0].entry.title == "x"

@@ -46,6 +46,9 @@ def clean_text(text: str) -> str:
     """Remove escape sequences and control characters, keeping newlines and tabs."""
     if not text:
         return ""
+    # One scan for clean text (nearly all of it): every introducer is also a control, and CR too.
+    if _CONTROLS.search(text) is None:
+        return text
     if _INTRODUCERS.search(text):
         text = _SEQUENCES.sub("", text)
     if "\r" in text:
