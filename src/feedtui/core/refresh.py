@@ -120,8 +120,12 @@ async def refresh_feeds(
         if waiting or (state is not None and state.status == "gone"):
             outcome = FeedOutcome(subscription.url, display_title(subscription), "skipped")
         else:
+            # The index already holds the validators: no entries file is read to learn them.
+            validators = (state.etag, state.last_modified) if state else None
             try:
-                outcome = await refresh_one(store, fetcher, subscription, executor=executor)
+                outcome = await refresh_one(
+                    store, fetcher, subscription, executor=executor, validators=validators
+                )
             except Exception as error:  # noqa: BLE001 - one feed's bug must not stop the others
                 outcome = FeedOutcome(
                     subscription.url,
@@ -139,7 +143,9 @@ async def refresh_feeds(
                 group.create_task(one(subscription))
     finally:
         await asyncio.to_thread(store.flush)
-        await asyncio.to_thread(story_index(store).flush)
+        # Only new entries touch the stories: an all-304 refresh neither loads nor rewrites them.
+        if any(outcome.new_entries for outcome in outcomes):
+            await asyncio.to_thread(story_index(store).flush)
     return RefreshSummary(tuple(outcomes))
 
 
@@ -149,11 +155,18 @@ async def refresh_one(
     subscription: Subscription,
     *,
     executor: Executor | None = None,
+    validators: tuple[str, str] | None = None,
 ) -> FeedOutcome:
-    """Fetch, parse and store one feed; any failure becomes a `failed` outcome."""
+    """Fetch, parse and store one feed; any failure becomes a `failed` outcome.
+
+    Args:
+        validators: the (ETag, Last-Modified) to send, when the caller knows them already.
+    """
     url = subscription.url
     title = display_title(subscription)
-    etag, last_modified = await asyncio.to_thread(store.validators, url)
+    if validators is None:
+        validators = await asyncio.to_thread(store.validators, url)
+    etag, last_modified = validators
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     checked = utc_now()
     if result.kind == "not_modified":

@@ -252,7 +252,16 @@ class Store:
         return body if isinstance(body, str) else ""
 
     def validators(self, url: str) -> tuple[str, str]:
-        """The (ETag, Last-Modified) to send on the next fetch of `url`."""
+        """The (ETag, Last-Modified) to send on the next fetch of `url`.
+
+        They come from the index when it has them, so a refresh of unchanged feeds reads no
+        entries file; a stale index only costs a full download, never a wrong merge.
+        """
+        with self._lock.held():
+            self._load_index()
+            state = (self._index.feeds.get(url) or {}).get("state") or {}
+        if state.get("etag") or state.get("last_modified"):
+            return str(state.get("etag") or ""), str(state.get("last_modified") or "")
         data = self._entries_data(url)
         return str(data.get("etag") or ""), str(data.get("last_modified") or "")
 
@@ -311,8 +320,16 @@ class Store:
             )
             if bodies != bodies_data.get("bodies"):
                 self._write(bodies_path, {"bodies": bodies}, sync_later=True)
+            # The counts are known here: start-up must not re-read this feed to learn them.
+            counts = {
+                "total": len(records),
+                "unread": sum(1 for record in records if record["id"] not in marks.read),
+                "newest": records[0].get("published") if records else None,
+                "mtimes": self._stamps(url),
+            }
             self._update_state(
                 url,
+                counts,
                 status="ok",
                 error="",
                 etag=etag,
@@ -424,9 +441,13 @@ class Store:
             self._load_index()
             return self._summary(url)
 
-    def _summary(self, url: str) -> FeedSummary:
+    def _stamps(self, url: str) -> list[int]:
+        """The versions of the files a feed's counts come from (entries and marks)."""
         entries_path, _, marks_path = self._feed_files(url)
-        stamps = file_stamp(entries_path) + file_stamp(marks_path)
+        return file_stamp(entries_path) + file_stamp(marks_path)
+
+    def _summary(self, url: str) -> FeedSummary:
+        stamps = self._stamps(url)
         record = self._index.feeds.get(url)
         if record is None or record.get("mtimes") != stamps:
             record = self._recount(url, record, stamps)
@@ -460,17 +481,20 @@ class Store:
         return fresh
 
     def record_status(self, url: str, **changes: Any) -> None:
-        """Keep the outcome of a fetch that brought no new content (304, errors, 410)."""
-        with self._lock.held():
-            self._update_state(url, **changes)
+        """Keep the outcome of a fetch that brought no new content (304, errors, 410).
 
-    def _update_state(self, url: str, **changes: Any) -> None:
+        The feed's files did not change, so its counts stay valid: nothing is re-read.
+        """
+        with self._lock.held():
+            self._update_state(url, None, **changes)
+
+    def _update_state(self, url: str, counts: dict[str, Any] | None, **changes: Any) -> None:
+        """Set a feed's state; `counts` (total, unread, newest, mtimes) when its files changed."""
         self._load_index()
         record = self._index.feeds.get(url) or {"state": {"url": url}}
         state = FeedState.from_json({**record.get("state", {}), "url": url})
         changes = {k: v for k, v in changes.items() if not (k == "last_updated" and v is None)}
-        record = {**record, "state": state.evolve(**changes).to_json()}
-        record.pop("mtimes", None)  # forces a recount, which keeps the state just set
+        record = {**record, **(counts or {}), "state": state.evolve(**changes).to_json()}
         self._index.feeds[url] = record
         self._index.dirty.add(url)
 

@@ -1,0 +1,94 @@
+"""What a refresh reads and writes: unchanged feeds cost a request each and nothing else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from feedtui.core import jsonfile
+from feedtui.core.fetch import Fetcher, make_client
+from feedtui.core.models import Subscription, utc_now
+from feedtui.core.paths import Paths
+from feedtui.core.refresh import refresh_feeds
+from feedtui.core.store import Store
+from support.server import FeedServer, feed_server  # noqa: F401
+
+ETAG = '"v1"'
+
+
+def rss(name: str, count: int) -> bytes:
+    when = utc_now() - timedelta(hours=1)
+    items = "".join(
+        f"<item><guid>{name}-{n}</guid><title>{name} post {n}</title>"
+        f"<pubDate>{(when - timedelta(minutes=n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}"
+        f"</pubDate><description>body {n}</description></item>"
+        for n in range(count)
+    )
+    return f"<rss version='2.0'><channel><title>{name}</title>{items}</channel></rss>".encode()
+
+
+async def refresh(store: Store, feeds: list[Subscription]) -> None:
+    async with make_client() as client:
+        await refresh_feeds(store, Fetcher(client), feeds)
+
+
+def stamps(root: Path) -> dict[Path, tuple[int, int]]:
+    return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def feeds(feed_server: FeedServer) -> list[Subscription]:  # noqa: F811
+    subscriptions = []
+    for name in ("alpha", "beta", "gamma"):
+        feed_server.feed(f"/{name}.xml", rss(name, 4), etag=ETAG)
+        subscriptions.append(Subscription(feed_server.url(f"/{name}.xml")))
+    return subscriptions
+
+
+async def test_an_all_304_refresh_reads_no_entries_and_writes_only_the_index(
+    paths: Paths, feeds: list[Subscription], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(paths)
+    store.add_subscriptions(feeds)
+    await refresh(store, feeds)
+    before = stamps(paths.data)
+    read: list[Path] = []
+    real_read = jsonfile.read_json
+
+    def counting_read(path: Path) -> dict[str, object] | None:
+        read.append(path)
+        return real_read(path)
+
+    monkeypatch.setattr("feedtui.core.store.read_json", counting_read)
+    monkeypatch.setattr("feedtui.core.stories.read_json", counting_read)
+    again = Store(paths)  # a new process: nothing cached in memory
+    await refresh(again, feeds)
+    changed = {p.name for p, stamp in stamps(paths.data).items() if before.get(p) != stamp}
+    assert changed <= {"index.json", paths.lock.name}
+    assert [p.name for p in read if p.parent != paths.data] == []
+    assert all(s.state.status == "unchanged" for s in again.summaries().values())
+
+
+async def test_counts_after_a_refresh_need_no_entries_file(
+    paths: Paths, feeds: list[Subscription], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(paths)
+    store.add_subscriptions(feeds)
+    await refresh(store, feeds)
+    monkeypatch.setattr(Store, "_recount", lambda *args: pytest.fail("counts were recomputed"))
+    summaries = Store(paths).summaries()
+    assert [summaries[f.url].unread for f in feeds] == [4, 4, 4]
+    assert summaries[feeds[0].url].state.etag == ETAG
+
+
+async def test_marking_read_after_a_refresh_still_updates_the_counts(
+    paths: Paths, feeds: list[Subscription]
+) -> None:
+    store = Store(paths)
+    store.add_subscriptions(feeds)
+    await refresh(store, feeds)
+    store.set_read(feeds[1].url, ["beta-0", "beta-1"])
+    await refresh(store, feeds)
+    assert Store(paths).summaries()[feeds[1].url].unread == 2
