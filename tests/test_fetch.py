@@ -96,6 +96,19 @@ async def test_conditional_get_sends_validators_and_gets_not_modified(
     assert conditional.headers["If-Modified-Since"] == MODIFIED
 
 
+async def test_answers_304_keep_the_connection_for_the_next_feed(feed_server: FeedServer) -> None:
+    for n in range(4):
+        feed_server.feed(f"/{n}.xml", FEED, last_modified=MODIFIED)
+    async with make_client(LIMITS) as client:
+        fetcher = Fetcher(client, LIMITS)
+        results = [
+            await fetcher.fetch(feed_server.url(f"/{n}.xml"), last_modified=MODIFIED)
+            for n in range(4)
+        ]
+    assert [r.kind for r in results] == ["not_modified"] * 4
+    assert len({request.client_port for request in feed_server.requests}) == 1
+
+
 async def test_validators_that_could_break_the_request_are_not_sent(
     feed_server: FeedServer,
 ) -> None:

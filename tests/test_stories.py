@@ -376,3 +376,12 @@ def test_a_post_naming_another_cve_never_joins_by_title() -> None:
     )
     assert groups[0] == groups[1]
     assert groups[2] != groups[0]
+
+
+def test_flush_with_nothing_new_rewrites_nothing(store: Store) -> None:
+    index = StoryIndex(store.paths, store)
+    index.flush(now=NOW)
+    before = stories_file(store.paths).stat()
+    StoryIndex(store.paths, store).flush(now=NOW)  # a refresh where every feed answered 304
+    after = stories_file(store.paths).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

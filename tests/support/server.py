@@ -55,6 +55,8 @@ class RecordedRequest:
     """The request headers, looked up in any case."""
     target: str = ""
     """The request target exactly as sent (an absolute URL when the client used a proxy)."""
+    client_port: int = 0
+    """The client's port: requests on one kept-alive connection share it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +267,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             path=path or "/",
             headers=Headers(self.headers.items()),
             target=target,
+            client_port=self.client_address[1],
         )
         reply = owner._answer(request)
         if isinstance(reply.body, bytes | bytearray):

@@ -319,6 +319,9 @@ class Fetcher:
             content = await _read_body(response, self.limits.max_body)
             return replace(result, kind="ok", content=content)
         if status == 304:
+            # A 304 has no body, but until it is "read" the connection cannot be reused: without
+            # this, a refresh where every feed answers 304 opens a new connection per feed.
+            await response.aread()
             return replace(result, kind="not_modified")
         if status == 410:
             return replace(result, kind="gone", error="feed is gone (HTTP 410)")

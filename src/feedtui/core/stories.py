@@ -151,6 +151,8 @@ class StoryIndex:
         """Fold the journal into the snapshot and drop members that left the window."""
         now = now or utc_now()
         with self._lock.held():
+            if stories_file(self.paths).exists() and _is_empty(journal_file(self.paths)):
+                return  # nothing to fold in: a refresh where every feed answered 304
             self._sync(now)
             self._compact(now)
 
@@ -326,6 +328,13 @@ def _story(gid: str, items: list[GroupItem], now: datetime, unread: UnreadCheck)
         newest=newest,
         rank=round(rank, 3),
     )
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
 
 
 def unread_checker(store: Store) -> UnreadCheck:
