@@ -52,12 +52,13 @@ def decide_encoding(content: bytes, content_type: str = "") -> EncodingDecision:
     declared_match = _XML_DECL.search(content[:512])
     xml = declared_match.group(2).decode("ascii").lower() if declared_match else ""
     declared = http or xml
-    name, text = _decode(content, http, xml)
+    name, text, exact = _decode(content, http, xml)
     if declared and _canonical(declared) != _canonical(name):
         description = f"{name} (declared {declared})"
     else:
         description = name
-    utf8 = text.encode("utf-8")
+    # Valid UTF-8 without a BOM (nearly every feed) is already what we want: no re-encoding.
+    utf8 = content if exact else text.encode("utf-8")
     utf8 = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), utf8, count=1)
     return EncodingDecision(utf8=utf8, description=description)
 
@@ -73,23 +74,24 @@ def _canonical(name: str) -> str:
         return name
 
 
-def _decode(content: bytes, http: str, xml: str) -> tuple[str, str]:
+def _decode(content: bytes, http: str, xml: str) -> tuple[str, str, bool]:
+    """(encoding name, text, whether `content` is exactly the text's UTF-8)."""
     for bom, codec in _BOMS:
         if content.startswith(bom):
-            return codec.replace("-sig", ""), content.decode(codec, "replace")
+            return codec.replace("-sig", ""), content.decode(codec, "replace"), False
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
         # Pure ASCII reads the same in any declared (ASCII-compatible) charset: no lie to report.
-        return (http or xml or "utf-8") if content.isascii() else "utf-8", text
+        return (http or xml or "utf-8") if content.isascii() else "utf-8", text, True
     for label in (http, xml):
         if not label or _canonical(label) == "utf-8":
             continue
         codec = _SUPERSETS.get(label, label)
         try:
-            return label, content.decode(codec)
+            return label, content.decode(codec), False
         except (UnicodeDecodeError, LookupError):
             continue
     candidates = list(charset_normalizer.from_bytes(content[:200_000]))
@@ -105,7 +107,7 @@ def _decode(content: bytes, http: str, xml: str) -> tuple[str, str]:
         )
         codec = best.encoding
         try:
-            return codec, content.decode(codec, "replace")
+            return codec, content.decode(codec, "replace"), False
         except LookupError:
             pass
-    return "utf-8", content.decode("utf-8", "replace")
+    return "utf-8", content.decode("utf-8", "replace"), False

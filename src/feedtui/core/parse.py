@@ -118,16 +118,19 @@ def parse_feed(
     if _looks_like_json(content):
         return _parse_json_feed(content, url, seen_at)
     decision = decide_encoding(content, content_type)
-    document = _defuse(decision.utf8.decode("utf-8", "replace"))
+    decoded = decision.utf8.decode("utf-8", "replace")
+    document = _defuse(decoded)
     try:
         document, cut_warning = bound_document(document)
     except DocumentTooComplexError as error:
         raise NotAFeedError(str(error)) from None
+    # Nearly always nothing was defused or cut: then the bytes we have are the document.
+    payload = decision.utf8 if document is decoded else document.encode("utf-8")
     try:
         # A stream, not bytes: feedparser tries open() on bytes too, so a body of "/dev/zero"
         # or a local path would be read from disk.
         result = feedparser.parse(
-            io.BytesIO(document.encode("utf-8")),
+            io.BytesIO(payload),
             response_headers=_XML_HEADERS,
             sanitize_html=False,
             resolve_relative_uris=False,
