@@ -26,6 +26,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import httpx
@@ -77,7 +78,7 @@ async def _fetch_pass(
     urls: list[str], connections: int, per_host: int, validators: dict[str, dict[str, str]] | None
 ) -> tuple[float, Counter[int], int, dict[str, dict[str, str]]]:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    gate = asyncio.Semaphore(per_host) if per_host else None
+    gates: dict[str, asyncio.Semaphore] = {}
     found: dict[str, dict[str, str]] = {}
     statuses: Counter[int] = Counter()
     received = 0
@@ -91,7 +92,9 @@ async def _fetch_pass(
                 headers["If-None-Match"] = known["etag"]
             if known.get("last_modified"):
                 headers["If-Modified-Since"] = known["last_modified"]
-        if gate is not None:
+        if per_host:
+            host = urlsplit(url).hostname or ""
+            gate = gates.setdefault(host, asyncio.Semaphore(per_host))
             async with gate:
                 response = await client.get(url, headers=headers)
         else:

@@ -25,7 +25,7 @@ from run import BENCH, FEEDTUI, clean_env, dataset, point_at
 from server import BenchServer
 
 
-def profile_refresh(count: int, seed: int, latency: float, out: Path) -> Path:
+def profile_refresh(count: int, seed: int, latency: float, out: Path, hosts: int = 16) -> Path:
     """A cold refresh under py-spy (every process and thread), else pyinstrument (main thread)."""
     data_set = dataset(out, count, seed)
     scratch = out / "scratch-profile"
@@ -34,8 +34,8 @@ def profile_refresh(count: int, seed: int, latency: float, out: Path) -> Path:
     report = out / f"profile-refresh-n{count}.txt"
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     refresh = [sys.executable, "-m", "feedtui", "--data-dir", str(data), "refresh"]
-    with BenchServer(data_set, latency_ms=latency, max_seconds=900) as server:
-        opml, _ = point_at(data_set, server.port, scratch)
+    with BenchServer(data_set, latency_ms=latency, max_seconds=900, hosts=hosts) as server:
+        opml, _ = point_at(data_set, server, scratch)
         subprocess.run(
             [*FEEDTUI, "--data-dir", str(data), "import", str(opml)],
             check=True,
@@ -122,9 +122,10 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--hosts", type=int, default=16)
     parser.add_argument("--out", type=Path, default=BENCH / "out")
     args = parser.parse_args()
-    print(profile_refresh(args.feeds, args.seed, args.latency_ms, args.out))
+    print(profile_refresh(args.feeds, args.seed, args.latency_ms, args.out, args.hosts))
     print(profile_parse(args.feeds, args.seed, args.out))
 
 

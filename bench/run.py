@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import generate
 import newsboat
 import report
 from measure import GNU_TIME, Measurement, run
-from server import BenchServer
+from server import BenchServer, loopback_host
 
 BENCH = Path(__file__).resolve().parent
 FEEDTUI = [sys.executable, "-m", "feedtui"]
@@ -121,8 +122,10 @@ class Bench:
             f"\n== N={count}: {manifest['entries']} entries, {manifest['bytes'] / 1e6:.0f} MB",
             flush=True,
         )
-        with BenchServer(data_set, max_seconds=self.budget.left() + 60) as server:
-            opml, urls = point_at(data_set, server.port, self.scratch / f"n{count}")
+        with BenchServer(
+            data_set, max_seconds=self.budget.left() + 60, hosts=self.args.hosts
+        ) as server:
+            opml, urls = point_at(data_set, server, self.scratch / f"n{count}")
             cache = None
             for latency in self.args.latency:
                 server.latency_ms = latency
@@ -226,8 +229,10 @@ class Bench:
         """Open "All unread" over about 10,000 cached entries (its own data set)."""
         wanted = self.args.view_entries
         data_set = dataset(self.out, 10 * wanted, self.args.seed, max_entries=wanted)
-        with BenchServer(data_set, max_seconds=max(60, self.budget.left())) as server:
-            opml, _ = point_at(data_set, server.port, self.scratch / "view")
+        with BenchServer(
+            data_set, max_seconds=max(60, self.budget.left()), hosts=self.args.hosts
+        ) as server:
+            opml, _ = point_at(data_set, server, self.scratch / "view")
             cache = self.fresh_data_dir("view/feedtui", opml)
             self.sample(
                 "feedtui.view_cache_refresh", local, lambda: self.feedtui(cache, "refresh"), server
@@ -340,21 +345,23 @@ def dataset(out: Path, count: int, seed: int, max_entries: int | None = None) ->
     return where
 
 
-def point_at(data_set: Path, port: int, scratch: Path) -> tuple[Path, Path]:
-    """The data set's OPML and a urls file aimed at the server's real port."""
+def point_at(data_set: Path, server: BenchServer, scratch: Path) -> tuple[Path, Path]:
+    """The data set's OPML and a urls file aimed at the server: its port, its hosts."""
     scratch.mkdir(parents=True, exist_ok=True)
-    text = (
-        (data_set / "feeds.opml")
-        .read_text("utf-8")
-        .replace("127.0.0.1:8765/", f"127.0.0.1:{port}/")
+
+    def url(number: int) -> str:
+        return f"http://{loopback_host(number, server.hosts)}:{server.port}/feeds/{number}.xml"
+
+    text = re.sub(
+        r"http://127\.0\.0\.1:8765/feeds/(\d+)\.xml",
+        lambda match: url(int(match.group(1))),
+        (data_set / "feeds.opml").read_text("utf-8"),
     )
     opml = scratch / "feeds.opml"
     opml.write_text(text, "utf-8")
     manifest = json.loads((data_set / "manifest.json").read_text())
     urls = scratch / "urls"
-    urls.write_text(
-        "".join(f"http://127.0.0.1:{port}/feeds/{f['n']}.xml\n" for f in manifest["files"])
-    )
+    urls.write_text("".join(url(f["n"]) + "\n" for f in manifest["files"]))
     return opml, urls
 
 
@@ -428,6 +435,9 @@ def main() -> None:
         help="files parsed for the feedparser-defaults rate (0: all)",
     )
     parser.add_argument("--view-entries", type=int, default=10_000)
+    parser.add_argument(
+        "--hosts", type=int, default=16, help="loopback addresses the feeds are spread over"
+    )
     parser.add_argument("--app-timeout", type=float, default=120, help="seconds per app start")
     parser.add_argument("--max-minutes", type=float, default=60, help="bound on the whole run")
     parser.add_argument("--out", type=Path, default=BENCH / "out")

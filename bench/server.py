@@ -90,11 +90,30 @@ def _not_modified(
     return False
 
 
+def loopback_host(number: int, hosts: int) -> str:
+    """The address feed `number` is served on when the feeds are spread over `hosts` hosts.
+
+    127.0.0.1, then 127.0.1.1, 127.0.1.2, ...: all loopback, but distinct hosts to a client,
+    as a real subscription list is spread over many sites.
+    """
+    index = number % max(1, hosts)
+    return "127.0.0.1" if index == 0 else f"127.0.1.{index}"
+
+
 class BenchServer:
-    """A threaded HTTP server over `root` on 127.0.0.1, started in a thread, bounded in time."""
+    """A threaded HTTP server over `root` on loopback, started in a thread, bounded in time.
+
+    With `hosts` > 1 it also listens, on the same port, on the addresses `loopback_host` gives.
+    """
 
     def __init__(
-        self, root: Path, *, port: int = 0, latency_ms: float = 0, max_seconds: float = 3600
+        self,
+        root: Path,
+        *,
+        port: int = 0,
+        latency_ms: float = 0,
+        max_seconds: float = 3600,
+        hosts: int = 1,
     ) -> None:
         self.root = root.resolve()
         self.latency_ms = latency_ms
@@ -105,8 +124,14 @@ class BenchServer:
         self._lock = threading.Lock()
         self._stats: dict[str, tuple[Path, str, str, int] | None] = {}
         self._httpd = _Server(("127.0.0.1", port), _Handler)
-        self._httpd.bench = self
-        self._thread: threading.Thread | None = None
+        self._servers = [self._httpd] + [
+            _Server((loopback_host(index, hosts), self.port), _Handler) for index in range(1, hosts)
+        ]
+        for server in self._servers:
+            server.bench = self
+        self.hosts = hosts
+        """How many loopback addresses the feeds are spread over."""
+        self._threads: list[threading.Thread] = []
         self._timer: threading.Timer | None = None
         self.stopped = threading.Event()
         """Set once the server has stopped and printed its counts."""
@@ -150,8 +175,10 @@ class BenchServer:
             self._bytes = 0
 
     def start(self) -> BenchServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        for server in self._servers:
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            self._threads.append(thread)
         self._timer = threading.Timer(self.max_seconds, self.stop)
         self._timer.daemon = True
         self._timer.start()
@@ -164,8 +191,9 @@ class BenchServer:
                 return
             if self._timer is not None:
                 self._timer.cancel()
-            self._httpd.shutdown()
-            self._httpd.server_close()
+            for server in self._servers:
+                server.shutdown()
+                server.server_close()
             print(f"bench server :{self.port} stopped; requests {self.counts()}", flush=True)
             self.stopped.set()
 
@@ -187,9 +215,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--max-seconds", type=float, default=600, help="stop after this long")
+    parser.add_argument("--hosts", type=int, default=1, help="loopback addresses to listen on")
     args = parser.parse_args()
     server = BenchServer(
-        args.root, port=args.port, latency_ms=args.latency_ms, max_seconds=args.max_seconds
+        args.root,
+        port=args.port,
+        latency_ms=args.latency_ms,
+        max_seconds=args.max_seconds,
+        hosts=args.hosts,
     )
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.stop).start())
     server.start()
