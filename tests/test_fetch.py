@@ -569,3 +569,25 @@ def test_server_stops_promptly_with_a_client_on_a_slow_route() -> None:
         assert not stopper.is_alive()
     finally:
         client.close()
+
+
+# -- httpcore's per-lock `import sniffio` ------------------------------------------------------
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_a_missing_sniffio_is_marked_missing_and_an_installed_one_left_alone(
+    monkeypatch: pytest.MonkeyPatch, installed: bool
+) -> None:
+    import importlib.util
+    import sys
+
+    from feedtui.core.fetch import skip_missing_sniffio
+
+    monkeypatch.delitem(sys.modules, "sniffio", raising=False)
+    spec = object() if installed else None
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: spec)
+    skip_missing_sniffio()
+    assert ("sniffio" in sys.modules) is not installed
+    if not installed:
+        with pytest.raises(ImportError):
+            import sniffio  # noqa: F401
