@@ -13,6 +13,7 @@ from feedtui.core.models import Subscription, utc_now
 from feedtui.core.paths import Paths
 from feedtui.core.refresh import refresh_feeds
 from feedtui.core.store import Store
+from feedtui.core.stories import StoryIndex, journal_file, stories_file
 from support.server import FeedServer, feed_server  # noqa: F401
 
 ETAG = '"v1"'
@@ -92,3 +93,29 @@ async def test_marking_read_after_a_refresh_still_updates_the_counts(
     store.set_read(feeds[1].url, ["beta-0", "beta-1"])
     await refresh(store, feeds)
     assert Store(paths).summaries()[feeds[1].url].unread == 2
+
+
+async def test_a_refresh_with_new_entries_appends_to_the_journal_only(
+    paths: Paths,
+    feed_server: FeedServer,  # noqa: F811
+) -> None:
+    link = "<link>https://news.example/launch</link>"
+    first = rss("beta", 2).replace(b"<guid>beta-0</guid>", f"<guid>beta-0</guid>{link}".encode())
+    feed_server.feed("/alpha.xml", rss("alpha", 2), etag=ETAG)
+    feed_server.feed("/beta.xml", first, etag=ETAG)
+    feeds = [Subscription(feed_server.url(f"/{name}.xml")) for name in ("alpha", "beta")]
+    store = Store(paths)
+    store.add_subscriptions(feeds)
+    await refresh(store, feeds)
+    snapshot = stories_file(paths).stat()
+    second = rss("alpha", 3).replace(
+        b"<guid>alpha-0</guid>", f"<guid>alpha-0</guid>{link}".encode()
+    )
+    feed_server.feed("/alpha.xml", second.replace(b"alpha-0", b"alpha-new"), etag='"v2"')
+    await refresh(store, feeds)
+    after = stories_file(paths).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (snapshot.st_ino, snapshot.st_mtime_ns)
+    assert journal_file(paths).stat().st_size > 0
+    stories = StoryIndex(paths, Store(paths)).stories()  # a new process replays the journal
+    members = [{entry_id for _, entry_id in story.members} for story in stories]
+    assert any({"alpha-new", "beta-0"} <= ids for ids in members)

@@ -145,7 +145,7 @@ async def refresh_feeds(
         await asyncio.to_thread(store.flush)
         # Only new entries touch the stories: an all-304 refresh neither loads nor rewrites them.
         if any(outcome.new_entries for outcome in outcomes):
-            await asyncio.to_thread(story_index(store).flush)
+            await asyncio.to_thread(story_index(store).sync)
     return RefreshSummary(tuple(outcomes))
 
 

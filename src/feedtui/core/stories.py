@@ -19,9 +19,10 @@ members in one pass, so adding an entry costs about O(its tokens).
 Storage under the data directory:
 
 - `stories.json`: a snapshot, every group's members (feed, id, title, link, date, ids);
-- `stories.journal`: one JSON line per entry added since the snapshot, appended and fsynced, so
-  a refresh of 1,000 feeds never rewrites the snapshot per feed. Replaying it is idempotent.
-  Past `COMPACT_AFTER` lines (or on `flush`) the snapshot is rewritten and the journal emptied.
+- `stories.journal`: one JSON line per entry added since the snapshot, appended per feed and
+  fsynced once at the end of a refresh (`sync`), so a refresh never rewrites the snapshot.
+  Replaying it is idempotent. Once the journal is as long as the snapshot (at least
+  `COMPACT_AFTER` lines), or on `flush`, the snapshot is rewritten and the journal emptied.
 
 A lost or corrupt snapshot (set aside as `*.corrupt-<time>`) is regrouped from every feed's
 entries. The files have their own lock, `.stories.lock`, so grouping may run inside or outside
@@ -155,6 +156,25 @@ class StoryIndex:
                 return  # nothing to fold in: a refresh where every feed answered 304
             self._sync(now)
             self._compact(now)
+
+    def sync(self) -> None:
+        """Make the journal durable with one fsync, leaving the snapshot as it is.
+
+        A refresh ends with this rather than `flush`: rewriting the whole snapshot for a few
+        new entries cost more than grouping them. The snapshot is rewritten when the journal
+        has grown as long as it (in `add_entries`). Never raises on I/O.
+        """
+        try:
+            with self._lock.held():
+                fd = os.open(journal_file(self.paths), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except FileNotFoundError:
+            return
+        except (OSError, DataDirBusyError) as error:
+            self._report(f"stories: the journal could not be synced ({error})")
 
     def rebuild(self, store: Store, now: datetime | None = None) -> None:
         """Regroup from every feed's stored entries within the window."""
