@@ -497,3 +497,22 @@ def test_corpus_json_feed_yields_entries() -> None:
     feed = parse_feed(_corpus("feedjira/json_feed.json"), url="https://x.example/")
     assert feed.entries
     assert all(parsed.entry.link.startswith("http") for parsed in feed.entries)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain ASCII",
+        "中文标题 — “quoted”",
+        "C1 \x80\x85\x9f kept as glyphs",
+        "emoji 🎉 past the BMP",
+    ],
+)
+def test_feedparsers_faster_cp1252_table_maps_exactly_as_its_dict(text: str) -> None:
+    import feedparser.html  # type: ignore[import-untyped]
+    import feedparser.mixin  # type: ignore[import-untyped]
+
+    import feedtui.core.parse  # noqa: F401 - installs the table
+
+    assert isinstance(feedparser.mixin._cp1252, str)
+    assert text.translate(feedparser.mixin._cp1252) == text.translate(feedparser.html._cp1252)
