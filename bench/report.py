@@ -191,7 +191,7 @@ def local_table(record: dict[str, Any]) -> str:
             ]
         )
     for mode, label in (
-        ("fast", "sanitize_html=False, resolve_relative_uris=False"),
+        ("fast", "sanitize_html=False, resolve_relative_uris=False, cp1252 table"),
         ("defaults", "feedparser defaults"),
     ):
         for workers in ("1", "pool"):
