@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +346,21 @@ async def test_q_quits(tmp_path: Path) -> None:
         await pilot.pause()
         assert not app.is_running
     assert app.return_code == 0
+
+
+async def test_offline_says_so_and_keeps_the_cache(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once the block ends: every fetch is refused
+    feeds = [Subscription(f"http://127.0.0.1:{port}/{n}.xml", f"Feed {n}") for n in range(3)]
+    posts = {feeds[0].url: [("k1", "Kept from last time", 2)]}
+    app = make_app(make_store(tmp_path, feeds, posts=posts))
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert any("you seem to be offline" in note for note in notes)
+        assert not any("failed:" in note for note in notes)
+        assert shown_ids(app) == ["k1"]

@@ -26,10 +26,10 @@ from feedtui.core.stories import story_index
 Outcome = Literal["updated", "unchanged", "failed", "skipped"]
 
 PROCESS_POOL_THRESHOLD = 8
+"""Below this many feeds a process pool costs more to start than it saves."""
 FEEDS_IN_FLIGHT = 48
 """Feeds between fetch and store at once. Fetching outruns parsing, so without a bound every
 fetched body would wait in memory for the parser (1,000 feeds: 300 MB)."""
-"""Below this many feeds a process pool costs more to start than it saves."""
 
 
 @dataclass(frozen=True, slots=True)

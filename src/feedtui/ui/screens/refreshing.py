@@ -81,7 +81,19 @@ class RefreshingMixin(MainScreenBase):
             severity="warning" if failed else "information",
             markup=False,
         )
-        if failed:
+        if (
+            failed
+            and len(failed) == len(summary.outcomes)
+            and all(outcome.error.startswith(UNREACHABLE) for outcome in failed)
+        ):
+            self.notify(
+                "No feed could be reached: you seem to be offline. "
+                "Everything cached is here to read; press R to try again.",
+                title="Offline",
+                severity="warning",
+                markup=False,
+            )
+        elif failed:
             names = ", ".join(clean_line(outcome.title) for outcome in failed[:3])
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             self.notify(
@@ -101,6 +113,16 @@ class RefreshingMixin(MainScreenBase):
         ):
             self.progress = None
             self._load_cache()
+
+
+UNREACHABLE = (
+    "DNS lookup failed",
+    "connection refused",
+    "timed out connecting",
+    "could not connect",
+    "network error",
+)
+"""How `describe_error` begins when the network, not the feed, failed."""
 
 
 def outcome_line(outcome: FeedOutcome) -> str:
