@@ -227,3 +227,18 @@ def test_stories_group_coverage_from_two_feeds(
     [story] = json.loads(out)
     assert story["source_count"] == 2
     assert {m["entry_id"] for m in story["members"]} == {"en1", "zh1"}
+
+
+def test_json_output_never_carries_terminal_controls(capsys: pytest.CaptureFixture[str]) -> None:
+    from feedtui.core.models import Entry, Subscription
+
+    hostile = "Title \x1b]52;c;ZXZpbA==\x07 \u202eevil\u202c \x9b31m"
+    store = Store(Paths.default())
+    url = "https://hostile.example/feed.xml"
+    store.add_subscriptions([Subscription(url, hostile)])
+    store.merge_entries(url, [(Entry(id="1", feed_url=url, title=hostile, author=hostile), "")])
+    for command in ("feeds", "entries"):
+        status, out, _ = run(capsys, command, "--json")
+        assert status == 0
+        assert "evil" in out
+        assert not any(char in out for char in "\x1b\x07\u202e\u202c\x9b"), command

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn
 
 from feedtui import __version__
 from feedtui.core.defaults import default_subscriptions
@@ -20,6 +19,7 @@ from feedtui.core.paths import Paths
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
 from feedtui.core.subscribe import SubscribeError, resolve_feed
+from feedtui.json_output import print_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -223,7 +223,7 @@ def _feeds(store: Store, as_json: bool) -> int:
             }
         )
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return EXIT_OK
     for row in rows:
         folder = "/".join(row["folder"])
@@ -266,7 +266,7 @@ def _entries(store: Store, feed: str | None, unread_only: bool, as_json: bool) -
             )
     rows.sort(key=lambda row: row["published"] or "", reverse=True)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return EXIT_OK
     for row in rows:
         flag = "N" if row["unread"] else " "
@@ -274,8 +274,3 @@ def _entries(store: Store, feed: str | None, unread_only: bool, as_json: bool) -
             f"{flag} {row['published'][:16]}  {clean_line(row['title'])}  {clean_line(row['link'])}"
         )
     return EXIT_OK
-
-
-def _print_json(data: Any, stream: TextIO | None = None) -> None:
-    json.dump(data, stream or sys.stdout, ensure_ascii=False, indent=2)
-    (stream or sys.stdout).write("\n")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
 from feedtui.core.stories import Story, story_index, unread_checker
+from feedtui.json_output import print_json
 
 EXIT_OK = 0
 
@@ -18,8 +17,7 @@ def run_stories(store: Store, as_json: bool) -> int:
     """Print the ranked stories: JSON for scripts, one line per story otherwise."""
     stories = story_index(store).stories(unread=unread_checker(store))
     if as_json:
-        json.dump([_row(story) for story in stories], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json([_row(story) for story in stories])
         return EXIT_OK
     names = _feed_names(store)
     for story in stories:
