@@ -242,3 +242,26 @@ def test_json_output_never_carries_terminal_controls(capsys: pytest.CaptureFixtu
         assert status == 0
         assert "evil" in out
         assert not any(char in out for char in "\x1b\x07\u202e\u202c\x9b"), command
+
+
+def test_the_live_progress_line_fits_its_width_in_chinese_too() -> None:
+    import io
+    import unicodedata
+
+    from feedtui.cli_refresh import STATUS_WIDTH, ProgressPrinter
+    from feedtui.core.refresh import FeedOutcome
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    printer = ProgressPrinter(2, terminal)
+    printer(FeedOutcome("https://a.example/", "中文博客" * 20, "updated", 3))
+    printer(FeedOutcome("https://b.example/", "Short", "unchanged"))
+    lines = terminal.getvalue().split("\r")[1:]
+    widths = [
+        sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in lines
+    ]
+    assert widths == [STATUS_WIDTH, STATUS_WIDTH]
+    assert lines[0].startswith("[1/2] 中文博客")

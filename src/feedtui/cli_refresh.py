@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import unicodedata
 from typing import TextIO
 
 from feedtui.core.fetch import Fetcher, make_client
@@ -13,6 +14,22 @@ from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+STATUS_WIDTH = 60
+"""Terminal cells of the rewritten status line."""
+
+
+def fit_cells(text: str, width: int) -> str:
+    """`text` cut and padded to exactly `width` terminal cells; a wide (CJK) character is two."""
+    out, used = [], 0
+    for char in text:
+        cells = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used + cells > width:
+            break
+        out.append(char)
+        used += cells
+    return "".join(out) + " " * (width - used)
 
 
 class ProgressPrinter:
@@ -28,9 +45,8 @@ class ProgressPrinter:
         self.done += 1
         title = clean_line(outcome.title)
         if self.live:
-            width = 60
-            line = f"[{self.done}/{self.total}] {title}"[:width]
-            self.stream.write(f"\r{line:<{width}}")
+            line = fit_cells(f"[{self.done}/{self.total}] {title}", STATUS_WIDTH)
+            self.stream.write(f"\r{line}")
         else:
             detail = f" (+{outcome.new_entries})" if outcome.new_entries else ""
             self.stream.write(f"{outcome.outcome:<9} {title}{detail}\n")
@@ -38,7 +54,7 @@ class ProgressPrinter:
 
     def finish(self) -> None:
         if self.live and self.done:
-            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.write("\r" + " " * STATUS_WIDTH + "\r")
             self.stream.flush()
 
 
