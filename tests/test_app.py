@@ -23,6 +23,7 @@ from ui_support import (
     CHINESE,
     HOSTILE,
     HOSTILE_TITLE,
+    entry,
     feed_labels,
     main_screen,
     make_app,
@@ -364,3 +365,21 @@ async def test_offline_says_so_and_keeps_the_cache(tmp_path: Path) -> None:
         assert any("you seem to be offline" in note for note in notes)
         assert not any("failed:" in note for note in notes)
         assert shown_ids(app) == ["k1"]
+
+
+async def test_a_feed_shows_what_was_repaired_in_it(tmp_path: Path) -> None:
+    store = make_store(tmp_path, posts={})
+    store.merge_entries(
+        ALPHA,
+        [(entry(ALPHA, "x1", "Decoded post", 1), "")],
+        warning="not well-formed XML (line 3): read as far as possible",
+        encoding="gb18030 (declared utf-8)",
+    )
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j")  # Tech / Alpha Blog
+        await settle(pilot)
+        header = str(main_screen(app).query_one("#entries-header", Label).render())
+        assert "not well-formed XML (line 3)" in header
+        assert "encoding: gb18030 (declared utf-8)" in header

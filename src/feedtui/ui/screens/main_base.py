@@ -196,6 +196,13 @@ class MainScreenBase(Screen[None]):
         if summary is not None and summary.state.status in ("error", "gone"):
             error = clean_line(summary.state.error) or "the last refresh failed"
             header = Content.assemble(header, "\n", Content("! " + error).stylize("$error"))
+        elif summary is not None:
+            # What feedtui had to repair in the feed, so a garbled post has an explanation.
+            notes = [clean_line(summary.state.warning)]
+            if "(declared" in summary.state.encoding:
+                notes.append(f"encoding: {clean_line(summary.state.encoding)}")
+            for note in filter(None, notes):
+                header = Content.assemble(header, "\n", Content(note).stylize("$warning"))
         self.query_one("#entries-header", Label).update(header)
 
     @work(thread=True, group="summaries", exit_on_error=False)
