@@ -186,6 +186,10 @@ class ProxyRouter(httpx.AsyncBaseTransport):
                 return True
         return False
 
+    def is_direct(self, url: httpx.URL) -> bool:
+        """Does a request to `url` go straight to its host (no proxy)?"""
+        return self.transport_for(url) is self._direct
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self.transport_for(request.url).handle_async_request(request)
 
@@ -297,10 +301,45 @@ class Fetcher:
         async with semaphore, self._all:
             yield
 
+    async def _check_resolved(self, url: str, previous: str) -> None:
+        """Refuse a host *name* that resolves to a link-local address, as its literal would be.
+
+        Through a proxy the proxy looks names up, so nothing is checked (or leaked) here; and a
+        name that changes its answer between this lookup and the connection is not caught. A
+        failed lookup is reported here, so a dead name is looked up once.
+        """
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            return  # the request itself reports it
+        host = target.host
+        router = self.client._transport  # noqa: SLF001 - make_client put our router there
+        if not host or _literal_ip(host) is not None:
+            return
+        if not isinstance(router, ProxyRouter) or not router.is_direct(target):
+            return  # a proxy (or a test's transport) does its own lookups
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror:
+            raise FetchError(f"DNS lookup failed for {clean_line(host, 100)}") from None
+        except (OSError, UnicodeError):
+            return  # the connection attempt fails and says why, as it always did
+        for *_, address in infos:
+            try:
+                link_local = ipaddress.ip_address(str(address[0]).split("%")[0]).is_link_local
+            except ValueError:
+                continue
+            if link_local:
+                what = "redirect to" if previous else "fetching"
+                raise FetchError(f"{what} a link-local address refused ({clean_line(host, 100)})")
+
     async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
         current, previous, permanent = url, "", True
         for _ in range(self.limits.max_redirects + 1):
             _check_hop(current, previous)
+            await self._check_resolved(current, previous)
             try:
                 async with self.client.stream("GET", current, headers=headers) as response:
                     status = response.status_code
