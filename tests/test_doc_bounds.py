@@ -56,3 +56,18 @@ def test_an_unclosed_cdata_section_is_text_to_the_end() -> None:
     body = b"<description><![CDATA[" + b"<div>" * (MAX_NESTING * 2)
     parsed = parse_feed(HEAD + b"<item><title>x</title>" + body, url="http://x/")
     assert parsed.entries[0].entry.title == "x"
+
+
+def test_a_huge_html_page_is_refused_before_feedparser_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import feedparser
+
+    from feedtui.core.parse import NotAFeedError, parse_feed
+
+    calls: list[object] = []
+    monkeypatch.setattr(feedparser, "parse", lambda *a, **k: calls.append(a))
+    page = b"<!DOCTYPE html>\n<html><body>" + b"<p>paragraph</p>" * 1_300_000 + b"</body></html>"
+    with pytest.raises(NotAFeedError, match="HTML page"):
+        parse_feed(page, url="https://example.com/", headers={"content-type": "text/html"})
+    assert calls == []

@@ -139,6 +139,9 @@ def parse_feed(
     decision = decide_encoding(content, content_type)
     decoded = decision.utf8.decode("utf-8", "replace")
     document = _defuse(decoded)
+    if _root_element(document) == "html":
+        # Known before parsing: a 20 MB page would cost feedparser half a minute to refuse.
+        raise NotAFeedError("not a feed: the server sent an HTML page")
     try:
         document, cut_warning = bound_document(document)
     except DocumentTooComplexError as error:
