@@ -303,40 +303,21 @@ def test_stories_text_is_one_line_per_story(
 
 def test_titles_do_not_chain_one_story_into_another() -> None:
     """A is like B, B like C, C like D; D shares nothing with A and B and stays out."""
-    titles = [
-        "Metric researcher doubled measured",
-        "Measured metric packet regression",
-        "Packet regression firmware planner",
-        "Firmware planner exploit larger",
-    ]
-    grouper = Grouper()
-    groups = [
-        grouper.add(
-            GroupItem.from_entry(
-                Entry(id="1", feed_url=f"https://f{n}.example/feed", title=title, published=NOW)
-            ),
-            NOW - timedelta(days=14),
-        )
-        for n, title in enumerate(titles)
-    ]
+    groups = group_titles(
+        ("Metric researcher doubled measured", 0, ""),
+        ("Measured metric packet regression", 0, ""),
+        ("Packet regression firmware planner", 0, ""),
+        ("Firmware planner exploit larger", 0, ""),
+    )
     assert groups[0] == groups[1] == groups[2]  # each new title is like half the group
     assert groups[3] != groups[0]  # like one title of three: a chain, not the same story
 
 
 def test_chinese_titles_naming_different_products_stay_apart() -> None:
-    horizon = NOW - timedelta(days=14)
-    grouper = Grouper()
-    groups = [
-        grouper.add(
-            GroupItem.from_entry(
-                Entry(id="1", feed_url=f"https://f{n}.example/feed", title=title, published=NOW)
-            ),
-            horizon,
-        )
-        for n, title in enumerate(
-            ["Sudo 新版本正式发布，性能大幅提升", "Redis 新版本正式发布，性能大幅提升"]
-        )
-    ]
+    groups = group_titles(
+        ("Sudo 新版本正式发布，性能大幅提升", 0, ""),
+        ("Redis 新版本正式发布，性能大幅提升", 0, ""),
+    )
     assert groups[0] != groups[1]
 
 

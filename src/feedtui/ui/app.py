@@ -16,6 +16,7 @@ import feedtui
 from feedtui.core.fetch import make_client
 from feedtui.core.jsonfile import CorruptFileError
 from feedtui.core.models import utc_now
+from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
 from feedtui.ui.messages import CacheLoaded, EntriesLoaded
 from feedtui.ui.screens.main import ClientFactory, Clock, MainScreen
@@ -97,7 +98,7 @@ class FeedtuiApp(App[int]):
             return
         what = event.worker.name or "A background task"
         self.notify(
-            f"{what} failed: {type(error).__name__}: {error}",
+            f"{what} failed: {type(error).__name__}: {clean_line(str(error))}",
             title="Something went wrong",
             severity="error",
             markup=False,
