@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets.tree import TreeNode
 
 from feedtui.core.models import Entry, Subscription
+from feedtui.core.parse_workers import ParseWorkers
 from feedtui.core.paths import Paths
 from feedtui.core.store import Store
 from feedtui.ui.app import FeedtuiApp
@@ -79,9 +80,14 @@ def reopen(tmp_path: Path) -> Store:
     return Store(Paths.default(tmp_path / "data"))
 
 
+PARSERS = ParseWorkers(1)
+"""One parser process for every app of the session: starting one per test would cost seconds."""
+
+
 def make_app(store: Store, **options: object) -> FeedtuiApp:
     """The app with a frozen clock and no refresh on start unless asked."""
     options.setdefault("refresh_on_start", False)
+    options.setdefault("parsers", PARSERS)
     return FeedtuiApp(store, clock=lambda: NOW, **options)  # type: ignore[arg-type]
 
 

@@ -15,6 +15,7 @@ from feedtui.core.defaults import default_subscriptions
 from feedtui.core.lock import DataDirBusyError
 from feedtui.core.models import Subscription, to_stamp
 from feedtui.core.opml import OpmlError, parse_opml, write_opml
+from feedtui.core.parse_workers import ParseWorkers
 from feedtui.core.paths import Paths
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
@@ -184,7 +185,8 @@ def _export(store: Store, target: str) -> int:
 
 def _add(store: Store, url: str, folder: str) -> int:
     try:
-        found = asyncio.run(resolve_feed(url))
+        with ParseWorkers(1) as parsers:
+            found = asyncio.run(resolve_feed(url, parsers=parsers))
     except SubscribeError as error:
         raise CliError(str(error)) from error
     path = tuple(part.strip() for part in folder.split("/") if part.strip())

@@ -9,7 +9,8 @@ from typing import TextIO
 
 from feedtui.core.fetch import Fetcher, make_client
 from feedtui.core.models import Subscription
-from feedtui.core.refresh import FeedOutcome, RefreshSummary, parse_executor, refresh_feeds
+from feedtui.core.parse_workers import ParseWorkers
+from feedtui.core.refresh import FeedOutcome, RefreshSummary, refresh_feeds
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
 
@@ -83,8 +84,8 @@ def run_refresh(store: Store, only_url: str | None) -> int:
 async def _refresh(
     store: Store, subscriptions: list[Subscription], progress: ProgressPrinter
 ) -> RefreshSummary:
-    with parse_executor(len(subscriptions)) as executor:
+    with ParseWorkers() as parsers:
         async with make_client() as client:
             return await refresh_feeds(
-                store, Fetcher(client), subscriptions, on_outcome=progress, executor=executor
+                store, Fetcher(client), subscriptions, on_outcome=progress, parsers=parsers
             )

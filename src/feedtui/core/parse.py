@@ -157,6 +157,8 @@ def parse_feed(
             sanitize_html=False,
             resolve_relative_uris=False,
         )
+    except MemoryError:
+        raise  # the parser process reports its memory bound itself
     except Exception as error:  # noqa: BLE001 - feedparser raises on some hostile documents
         raise NotAFeedError(
             f"not a readable feed: the parser failed ({type(error).__name__})"

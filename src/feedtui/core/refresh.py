@@ -6,12 +6,7 @@ Knows nothing of any UI: it reports each finished feed through a callback, like 
 from __future__ import annotations
 
 import asyncio
-import functools
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -19,14 +14,13 @@ from urllib.parse import urlsplit
 
 from feedtui.core.fetch import Fetcher, FetchResult
 from feedtui.core.models import Subscription, utc_now
-from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
+from feedtui.core.parse import NotAFeedError
+from feedtui.core.parse_workers import ParseWorkers, parse_off_loop
 from feedtui.core.store import Store
 from feedtui.core.stories import story_index
 
 Outcome = Literal["updated", "unchanged", "failed", "skipped"]
 
-PROCESS_POOL_THRESHOLD = 8
-"""Below this many feeds a process pool costs more to start than it saves."""
 FEEDS_IN_FLIGHT = 48
 """Feeds between fetch and store at once. Fetching outruns parsing, so without a bound every
 fetched body would wait in memory for the parser (1,000 feeds: 300 MB)."""
@@ -77,32 +71,21 @@ def display_title(subscription: Subscription, feed_title: str = "") -> str:
     )
 
 
-@contextmanager
-def parse_executor(feed_count: int) -> Iterator[Executor | None]:
-    """A process pool for big refreshes on machines with more than one core, else None."""
-    cores = os.cpu_count() or 1
-    if feed_count < PROCESS_POOL_THRESHOLD or cores < 2:
-        yield None
-        return
-    # Forking a process that runs threads (the Textual app) is unsafe: spawn fresh workers.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(cores, 8), mp_context=context)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
 async def refresh_feeds(
     store: Store,
     fetcher: Fetcher,
     subscriptions: Iterable[Subscription],
     *,
     on_outcome: Callable[[FeedOutcome], None] | None = None,
-    executor: Executor | None = None,
+    parsers: ParseWorkers | None = None,
     now: datetime | None = None,
 ) -> RefreshSummary:
-    """Refresh the given feeds concurrently; every feed's failure stays its own."""
+    """Refresh the given feeds concurrently; every feed's failure stays its own.
+
+    Args:
+        parsers: the processes that parse within time and memory bounds. Without them
+            documents parse in a thread, unbounded: only for documents that are trusted.
+    """
     subscriptions = list(subscriptions)
     summaries = await asyncio.to_thread(store.summaries)
     outcomes: list[FeedOutcome] = []
@@ -124,7 +107,7 @@ async def refresh_feeds(
             validators = (state.etag, state.last_modified) if state else None
             try:
                 outcome = await refresh_one(
-                    store, fetcher, subscription, executor=executor, validators=validators
+                    store, fetcher, subscription, parsers=parsers, validators=validators
                 )
             except Exception as error:  # noqa: BLE001 - one feed's bug must not stop the others
                 outcome = FeedOutcome(
@@ -154,7 +137,7 @@ async def refresh_one(
     fetcher: Fetcher,
     subscription: Subscription,
     *,
-    executor: Executor | None = None,
+    parsers: ParseWorkers | None = None,
     validators: tuple[str, str] | None = None,
 ) -> FeedOutcome:
     """Fetch, parse and store one feed; any failure becomes a `failed` outcome.
@@ -177,7 +160,9 @@ async def refresh_one(
     if result.kind != "ok":
         return await _record_failure(store, subscription, result, checked)
     try:
-        parsed = await _parse(result, executor)
+        parsed = await parse_off_loop(
+            parsers, result.content, url=result.final_url or url, headers=result.headers
+        )
     except NotAFeedError as error:
         await asyncio.to_thread(
             store.record_status, url, status="error", error=str(error), last_checked=checked
@@ -203,15 +188,6 @@ async def refresh_one(
     title = display_title(subscription, parsed.title)
     kind: Outcome = "updated" if merged.new_entries else "unchanged"
     return FeedOutcome(url, title, kind, new_entries=merged.new_entries)
-
-
-async def _parse(result: FetchResult, executor: Executor | None) -> ParsedFeed:
-    job = functools.partial(
-        parse_feed, result.content, url=result.final_url or result.url, headers=result.headers
-    )
-    if executor is None:
-        return await asyncio.to_thread(job)
-    return await asyncio.get_running_loop().run_in_executor(executor, job)
 
 
 async def _record_failure(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from feedtui.core.discover import find_feed_links, looks_like_html
 from feedtui.core.fetch import Fetcher, FetchLimits, make_client
-from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
+from feedtui.core.parse import NotAFeedError, ParsedFeed
+from feedtui.core.parse_workers import ParseWorkers, parse_off_loop
 from feedtui.core.urls import is_fetchable
 
 
@@ -25,8 +25,14 @@ class FoundFeed:
     site_url: str
 
 
-async def resolve_feed(url: str, fetcher: Fetcher | None = None) -> FoundFeed:
-    """Fetch `url`; if it is an HTML page, follow its `<link rel="alternate">` to the feed."""
+async def resolve_feed(
+    url: str, fetcher: Fetcher | None = None, parsers: ParseWorkers | None = None
+) -> FoundFeed:
+    """Fetch `url`; if it is an HTML page, follow its `<link rel="alternate">` to the feed.
+
+    Args:
+        parsers: the processes that parse within time and memory bounds (see `refresh_feeds`).
+    """
     url = url.strip()
     if "://" not in url:
         url = f"https://{url}"
@@ -34,19 +40,17 @@ async def resolve_feed(url: str, fetcher: Fetcher | None = None) -> FoundFeed:
         raise SubscribeError(f"not an http(s) URL: {url}")
     if fetcher is None:
         async with make_client() as client:
-            return await _resolve(Fetcher(client), url)
-    return await _resolve(fetcher, url)
+            return await _resolve(Fetcher(client), url, parsers)
+    return await _resolve(fetcher, url, parsers)
 
 
-async def _resolve(fetcher: Fetcher, url: str) -> FoundFeed:
+async def _resolve(fetcher: Fetcher, url: str, parsers: ParseWorkers | None) -> FoundFeed:
     result = await fetcher.fetch(url)
     if result.kind != "ok":
         raise SubscribeError(f"{url}: {result.error or 'could not be fetched'}")
     final = result.final_url or url
     try:
-        parsed = await asyncio.to_thread(
-            parse_feed, result.content, url=final, headers=result.headers
-        )
+        parsed = await parse_off_loop(parsers, result.content, url=final, headers=result.headers)
         return _found(final, parsed)
     except NotAFeedError as error:
         if not looks_like_html(result.content, result.headers.get("content-type", "")):
@@ -56,8 +60,8 @@ async def _resolve(fetcher: Fetcher, url: str) -> FoundFeed:
         if found.kind != "ok":
             continue
         try:
-            parsed = await asyncio.to_thread(
-                parse_feed, found.content, url=found.final_url or candidate, headers=found.headers
+            parsed = await parse_off_loop(
+                parsers, found.content, url=found.final_url or candidate, headers=found.headers
             )
         except NotAFeedError:
             continue

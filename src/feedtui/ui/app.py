@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -16,6 +15,7 @@ import feedtui
 from feedtui.core.fetch import make_client
 from feedtui.core.jsonfile import CorruptFileError
 from feedtui.core.models import utc_now
+from feedtui.core.parse_workers import ParseWorkers
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import Store
 from feedtui.ui.messages import CacheLoaded, EntriesLoaded
@@ -42,10 +42,13 @@ class FeedtuiApp(App[int]):
         fetcher_factory: ClientFactory = make_client,
         refresh_on_start: bool | None = None,
         clock: Clock = utc_now,
+        parsers: ParseWorkers | None = None,
     ) -> None:
         """Args:
         store: Where subscriptions, posts and marks live.
         fetcher_factory: Makes the HTTP client for refreshes and new subscriptions.
+        parsers: The parser processes to use; by default the app starts its own when a
+            refresh first needs them and stops them when it exits.
         refresh_on_start: Refresh at start-up (True/False), or None to refresh when the last
             refresh is older than the settings allow.
         clock: Tells the time (aware UTC).
@@ -53,6 +56,8 @@ class FeedtuiApp(App[int]):
         super().__init__()
         self.store = store
         self._fetcher_factory = fetcher_factory
+        self._own_parsers = parsers is None
+        self._parsers = ParseWorkers() if parsers is None else parsers
         self._bench_paint = os.environ.get(BENCH_EXIT_AFTER_PAINT) == "1"
         self._bench_view = os.environ.get(BENCH_OPEN_VIEW) == "all-unread"
         # A benchmark times the cache, never the network.
@@ -75,6 +80,7 @@ class FeedtuiApp(App[int]):
             self.store,
             self.settings,
             client_factory=self._fetcher_factory,
+            parsers=self._parsers,
             clock=self._clock,
             refresh_on_start=self._refresh_on_start,
         )
@@ -85,6 +91,10 @@ class FeedtuiApp(App[int]):
             self.notify(
                 self._settings_problem, title="Settings reset", severity="warning", markup=False
             )
+
+    def on_unmount(self) -> None:
+        if self._own_parsers:
+            self._parsers.close()
 
     @on(Worker.StateChanged)
     def _report_worker_error(self, event: Worker.StateChanged) -> None:
@@ -160,26 +170,10 @@ def _bench_report(line: str) -> None:
 
 def run_app(store: Store) -> int:
     """Run the reader until the user quits; returns the exit status."""
-    _start_resource_tracker()
     app = FeedtuiApp(store)
     app.run()
     store.flush()
     return app.return_code or 0
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker while the real stderr is still in place.
-
-    Big refreshes parse in spawned processes (`parse_executor`). The tracker starts on first
-    use and passes `sys.stderr.fileno()` to its child; inside the app that is Textual's
-    capture, whose fileno is -1, and the spawn fails with "bad value(s) in fds_to_keep".
-    """
-    if os.name != "posix":
-        return
-    from multiprocessing import resource_tracker
-
-    with contextlib.suppress(Exception):
-        resource_tracker.ensure_running()
 
 
 __all__ = ["FeedtuiApp", "run_app"]

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from feedtui.core.models import Subscription, utc_now
+from feedtui.core.parse_workers import ParseWorkers
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import FeedSummary, Store
 from feedtui.ui.messages import CacheLoaded, EntriesLoaded, SummaryLoaded
@@ -68,10 +69,12 @@ class MainScreenBase(Screen[None]):
         settings: Settings,
         *,
         client_factory: ClientFactory,
+        parsers: ParseWorkers,
         clock: Clock,
         refresh_on_start: bool | None = None,
     ) -> None:
         super().__init__()
+        self._parsers = parsers
         self._store = store
         self._settings = settings
         self._client_factory = client_factory

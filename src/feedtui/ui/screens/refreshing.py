@@ -7,7 +7,7 @@ from textual.worker import Worker, WorkerState
 
 from feedtui.core.fetch import Fetcher
 from feedtui.core.models import Subscription
-from feedtui.core.refresh import FeedOutcome, parse_executor, refresh_feeds
+from feedtui.core.refresh import FeedOutcome, refresh_feeds
 from feedtui.core.sanitize import clean_line
 from feedtui.ui.messages import FeedRefreshed, RefreshFinished, RefreshProgress
 from feedtui.ui.screens.main_base import MainScreenBase
@@ -49,10 +49,9 @@ class RefreshingMixin(MainScreenBase):
             self.post_message(RefreshProgress(done, len(feeds), outcome_line(outcome)))
 
         async with self._client_factory() as client:
-            with parse_executor(len(feeds)) as executor:
-                summary = await refresh_feeds(
-                    self._store, Fetcher(client), feeds, on_outcome=finished, executor=executor
-                )
+            summary = await refresh_feeds(
+                self._store, Fetcher(client), feeds, on_outcome=finished, parsers=self._parsers
+            )
         self.post_message(RefreshFinished(summary))
 
     @on(RefreshProgress)

@@ -49,7 +49,7 @@ class SubscriptionsMixin(RefreshingMixin):
         self.notify(f"Looking for a feed at {url}…", markup=False)
         try:
             async with self._client_factory() as client:
-                found = await resolve_feed(url, Fetcher(client))
+                found = await resolve_feed(url, Fetcher(client), self._parsers)
         except SubscribeError as error:
             self.notify(str(error), title="Not subscribed", severity="error", markup=False)
             return

@@ -1,0 +1,278 @@
+"""Parsing in child processes that can be killed: one document costs at most a deadline and a
+memory bound, and a document past either fails on its own feed while the others go on.
+
+A thread cannot be stopped, and a `ProcessPoolExecutor` cannot kill one job: both let a
+pathological document hold a core (or all memory) for as long as feedparser takes. Each worker
+here is a spawned process with its own address-space limit, fed one document at a time through a
+pipe; when a document outlives the deadline, its worker is killed and replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
+
+PARSE_DEADLINE = 30.0
+"""Seconds one document may take to parse. On a slow 2-core VM, 20 MB of escaped HTML in 2,000
+posts (the most a fetch accepts) parses in 11 s; 13 MB of inline XHTML, the slowest kind, 16 s."""
+PARSE_MEMORY = 1024 * 1024 * 1024
+"""Bytes of address space for one parser process (Linux enforces it; macOS does not). The
+documents above peak under 200 MB."""
+START_TIMEOUT = 60.0
+"""Seconds a new parser process may take to start and import feedparser."""
+MAX_WORKERS = 8
+"""More parser processes than this gain nothing: fetching and storing become the limit."""
+
+
+class ParseFailedError(NotAFeedError):
+    """A document went past a parse bound or broke its parser process."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    content: bytes
+    url: str
+    headers: dict[str, str]
+
+
+class _Worker:
+    """One parser process and the pipe to it."""
+
+    def __init__(self, context: Any, memory: int) -> None:
+        self.connection, child = context.Pipe()
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(child, memory), name="feedtui-parser", daemon=True
+        )
+        try:
+            self.process.start()
+        except (OSError, ValueError) as error:
+            raise ParseFailedError(f"could not start a parser process: {error}") from None
+        finally:
+            child.close()
+        # The deadline is for the document, not for starting Python and importing feedparser.
+        try:
+            ready = self.connection.poll(START_TIMEOUT) and self.connection.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise ParseFailedError("could not start a parser process")
+
+    def run(self, job: _Job, deadline: float) -> ParsedFeed:
+        """Send one job and wait for its answer, killing the process past `deadline`.
+
+        Runs in a thread: sending a big document and unpickling its entries would otherwise
+        hold the event loop.
+        """
+        try:
+            self.connection.send(job)
+            if not self.connection.poll(deadline):
+                self.kill()
+                raise ParseFailedError(f"refused: parsing took longer than {deadline:g} s")
+            kind, value = self.connection.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise ParseFailedError("refused: the parser process stopped on this document") from None
+        if kind == "ok":
+            return value
+        if kind == "memory":
+            self.kill()  # a process that ran out of memory is not trusted with the next one
+        raise (NotAFeedError if kind == "refused" else ParseFailedError)(value)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(1)
+        self.connection.close()
+
+
+class ParseWorkers:
+    """A pool of killable parser processes, each started when a job finds none idle.
+
+    The pool is not bound to an event loop: the app keeps one for all its refreshes, tests
+    share one across their loops.
+    """
+
+    def __init__(
+        self,
+        size: int | None = None,
+        *,
+        deadline: float = PARSE_DEADLINE,
+        memory: int = PARSE_MEMORY,
+    ) -> None:
+        self.size = max(1, size or min(os.cpu_count() or 1, MAX_WORKERS))
+        self.deadline = deadline
+        self.memory = memory
+        # Spawn, not fork: the app runs threads, and forking a threaded process is unsafe.
+        self._context = multiprocessing.get_context("spawn")
+        _start_resource_tracker()
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._started = 0
+        self._slots = ThreadPoolExecutor(self.size, thread_name_prefix="feedtui-parse")
+        self._free: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    async def parse(
+        self, content: bytes, *, url: str, headers: Mapping[str, str] | None = None
+    ) -> ParsedFeed:
+        """`parse_feed` in a worker process, within the deadline and the memory bound.
+
+        Raises:
+            NotAFeedError: the document is not a readable feed, or went past a bound
+                (`ParseFailedError`).
+        """
+        if self._closed:
+            raise RuntimeError("the parser processes were closed")
+        job = _Job(content, url, dict(headers or {}))
+        async with self._semaphore():
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._slots, self._run, job)
+
+    def _run(self, job: _Job) -> ParsedFeed:
+        worker = self._idle.pop() if self._idle else None
+        if worker is None or not worker.alive:
+            worker = _Worker(self._context, self.memory)
+            self._all.add(worker)
+            self._started += 1
+        try:
+            return worker.run(job, self.deadline)
+        finally:
+            if worker.alive and not self._closed:
+                self._idle.append(worker)
+            else:
+                self._all.discard(worker)
+                worker.kill()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._free is None or self._loop is not loop:
+            self._free, self._loop = asyncio.Semaphore(self.size), loop
+        return self._free
+
+    @property
+    def started(self) -> int:
+        """How many processes were started so far (a killed one is replaced by a new one)."""
+        return self._started
+
+    def close(self) -> None:
+        """Kill every parser process; jobs still running fail."""
+        self._closed = True
+        for worker in list(self._all):
+            worker.kill()
+        self._all.clear()
+        self._idle.clear()
+        self._slots.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> ParseWorkers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+async def parse_off_loop(
+    parsers: ParseWorkers | None,
+    content: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+) -> ParsedFeed:
+    """`parse_feed` off the event loop: in a parser process when given some, else in a thread.
+
+    The thread is unbounded in time and memory: only for documents that are trusted.
+    """
+    if parsers is None:
+        return await asyncio.to_thread(parse_feed, content, url=url, headers=headers)
+    return await parsers.parse(content, url=url, headers=headers)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, while the real stderr is in place.
+
+    Spawning starts it on first use and passes it `sys.stderr.fileno()`; inside the app that is
+    Textual's capture, whose fileno is -1, and every spawn would fail with "bad value(s) in
+    fds_to_keep".
+    """
+    if os.name != "posix":
+        return
+    from multiprocessing import resource_tracker
+
+    with contextlib.suppress(Exception):
+        resource_tracker.ensure_running()
+
+
+def _serve(connection: Connection, memory: int) -> None:
+    """A parser process: parse each document sent until the pipe closes.
+
+    After running out of memory it answers and exits: the parent starts a fresh one.
+    """
+    _quiet()
+    _limit_memory(memory)
+    connection.send("ready")
+    while True:
+        try:
+            reply = _answer(connection.recv(), memory)
+        except (EOFError, OSError):
+            return
+        except MemoryError:  # the document itself did not fit
+            reply = ("memory", f"refused: the document needs more than {_size(memory)}")
+        try:
+            connection.send(reply)
+        except MemoryError:
+            reply = ("memory", f"refused: the parsed feed is bigger than {_size(memory)}")
+            with contextlib.suppress(Exception):
+                connection.send(reply)
+        if reply[0] == "memory":
+            return
+
+
+def _answer(job: _Job, memory: int) -> tuple[str, Any]:
+    try:
+        return "ok", parse_feed(job.content, url=job.url, headers=job.headers)
+    except NotAFeedError as error:
+        return "refused", str(error)
+    except MemoryError:
+        return "memory", f"refused: parsing needed more than {_size(memory)} of memory"
+    except Exception as error:  # noqa: BLE001 - reported on its feed, never raised
+        return "error", f"not a readable feed: the parser failed ({type(error).__name__})"
+
+
+def _quiet() -> None:
+    """No output and no Ctrl-C in a parser: it shares the terminal with the app.
+
+    A warning printed there would land in the middle of the screen, and Ctrl-C in `feedtui
+    refresh` reaches the whole process group: the parent stops its workers itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+
+
+def _limit_memory(memory: int) -> None:
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource  # not on Windows
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def _size(memory: int) -> str:
+    return f"{memory / 1024**3:g} GB" if memory >= 1024**3 else f"{memory // 1024**2} MB"
