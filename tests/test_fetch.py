@@ -591,23 +591,3 @@ def test_a_missing_sniffio_is_marked_missing_and_an_installed_one_left_alone(
     if not installed:
         with pytest.raises(ImportError):
             import sniffio  # noqa: F401
-
-
-async def test_a_name_that_resolves_to_link_local_is_refused(
-    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = socket.getaddrinfo
-
-    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "metadata.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 0))]
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    feed_server.redirect("/feed.xml", "http://metadata.test/latest/meta-data/")
-    redirected = await fetch(feed_server.url("/feed.xml"))
-    assert redirected.kind == "error"
-    assert redirected.error == "redirect to a link-local address refused (metadata.test)"
-    direct = await fetch("http://metadata.test/feed.xml")
-    assert direct.error == "fetching a link-local address refused (metadata.test)"
-    assert len(feed_server.requests) == 1  # nothing was sent anywhere else

@@ -2,22 +2,20 @@
 
 Every fetch ends in a `FetchResult` value, never an exception (except cancellation). The whole
 fetch has a deadline, because httpx only times single reads and a server that drips one byte a
-second would hold it forever. Redirects are followed here, not by httpx, so every hop is checked;
-bodies are decompressed here, not by httpx, so a gzip bomb never grows past the byte cap.
+second would hold it forever. Redirects are followed here, not by httpx, so every hop is checked
+(and every direct connection is checked again at connect time, by `core.connect_guard`); bodies
+are decompressed here, not by httpx, so a gzip bomb never grows past the byte cap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
-import ipaddress
 import re
-import socket
 import ssl
 import sys
-import urllib.request
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -29,11 +27,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from feedtui import __version__
+from feedtui.core.addresses import is_link_local_host, literal_ip
+from feedtui.core.body_decode import BodyDecoder, format_size, read_body
+from feedtui.core.fetch_errors import FetchError, describe_error, link_local_refused
+from feedtui.core.fetch_limits import DEFAULT_LIMITS, FetchLimits, MiB
 from feedtui.core.models import utc_now
+from feedtui.core.proxy import ProxyRouter
 from feedtui.core.sanitize import clean_line
 from feedtui.core.urls import is_fetchable
-
-MiB = 1024 * 1024
 
 FetchKind = Literal["ok", "not_modified", "gone", "error", "retry_later"]
 
@@ -47,29 +48,6 @@ PERMANENT_CODES = frozenset({301, 308})
 DEFAULT_RETRY_AFTER = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(days=7)
 _HOST_NAME = re.compile(r"[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
-
-
-@dataclass(frozen=True, slots=True)
-class FetchLimits:
-    """How long, how big and how many: the bounds on everything a server can make us do."""
-
-    connect_timeout: float = 10.0
-    """Seconds to establish a connection (TCP and TLS)."""
-    read_timeout: float = 20.0
-    """Seconds to wait for any single read."""
-    total_timeout: float = 45.0
-    """Seconds for the whole fetch of one feed: connect, redirects and body."""
-    max_body: int = 20 * MiB
-    """Bytes of body, counted after decompression."""
-    max_redirects: int = 5
-    """Redirect hops followed before giving up."""
-    max_connections: int = 16
-    """Requests in flight at once, over all hosts."""
-    per_host: int = 2
-    """Requests in flight at once to one host."""
-
-
-DEFAULT_LIMITS = FetchLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +72,6 @@ class FetchResult:
     """Why it did not work, one short human line."""
     retry_after: datetime | None = None
     """For retry_later: do not ask again before this (aware UTC)."""
-
-
-class FetchError(Exception):
-    """A fetch that cannot go on; the message is the one line shown to the user."""
 
 
 def make_client(limits: FetchLimits = DEFAULT_LIMITS) -> httpx.AsyncClient:
@@ -133,128 +107,14 @@ def skip_missing_sniffio() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
-class ProxyRouter(httpx.AsyncBaseTransport):
-    """Sends each request direct or through the environment's proxy for its scheme.
-
-    Honours no_proxy, and always goes direct to loopback (localhost, 127.0.0.0/8, ::1): a proxy
-    cannot reach our own machine's services the way we mean, and tests run against 127.0.0.1.
-    """
-
-    def __init__(
-        self,
-        direct: httpx.AsyncBaseTransport,
-        proxied: dict[str, httpx.AsyncBaseTransport],
-        no_proxy: str = "",
-    ) -> None:
-        self._direct = direct
-        self._proxied = proxied
-        self._no_proxy = [entry.strip().lower() for entry in no_proxy.split(",") if entry.strip()]
-
-    @classmethod
-    def from_environment(cls, pool: httpx.Limits) -> ProxyRouter:
-        """Proxies as `urllib.request.getproxies()` finds them (environment, OS settings)."""
-        found = urllib.request.getproxies()
-        proxied: dict[str, httpx.AsyncBaseTransport] = {}
-        for scheme in ("http", "https"):
-            address = found.get(scheme) or found.get("all")
-            if address:
-                proxied[scheme] = _proxy_transport(scheme, address, pool)
-        return cls(httpx.AsyncHTTPTransport(limits=pool), proxied, found.get("no", ""))
-
-    def transport_for(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
-        """The transport a request to `url` goes through."""
-        proxy = self._proxied.get(url.scheme)
-        if proxy is None or _is_loopback(url.host) or self._bypassed(url.host.lower()):
-            return self._direct
-        return proxy
-
-    def _bypassed(self, host: str) -> bool:
-        """no_proxy as curl reads it: `*`, names (a leading dot optional), IPs and networks."""
-        address = _literal_ip(host)
-        for entry in self._no_proxy:
-            if entry == "*":
-                return True
-            if address is not None and "/" in entry:
-                try:
-                    if address in ipaddress.ip_network(entry, strict=False):
-                        return True
-                except ValueError:
-                    pass
-                continue
-            name = entry.strip("[]").lstrip(".")
-            if host == name or host.endswith(f".{name}"):
-                return True
-        return False
-
-    def is_direct(self, url: httpx.URL) -> bool:
-        """Does a request to `url` go straight to its host (no proxy)?"""
-        return self.transport_for(url) is self._direct
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self.transport_for(request.url).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        for transport in {id(t): t for t in [self._direct, *self._proxied.values()]}.values():
-            await transport.aclose()
-
-
-class _UnusableProxy(httpx.AsyncBaseTransport):
-    """Stands in for a proxy setting httpx cannot use, so each fetch says so instead of crashing."""
-
-    def __init__(self, message: str) -> None:
-        self._message = message
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        raise httpx.ProxyError(self._message, request=request)
-
-
-def _proxy_transport(scheme: str, address: str, pool: httpx.Limits) -> httpx.AsyncBaseTransport:
-    if "://" not in address:
-        address = f"http://{address}"
-    try:
-        return httpx.AsyncHTTPTransport(limits=pool, proxy=address)
-    except (ImportError, ValueError, httpx.InvalidURL) as error:
-        # Never echo the address: it may hold a password.
-        return _UnusableProxy(f"the {scheme} proxy setting cannot be used ({type(error).__name__})")
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    address = _literal_ip(host)
-    return address is not None and address.is_loopback
-
-
-def _literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address when `host` is an IP literal, including forms like `2852039166` or `0xA9FEA9FE`
-    that the system resolver would also take as one."""
-    host = host.strip("[]")
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except (OSError, ValueError):
-            return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
 def _plausible_host(host: str) -> bool:
     """Could `host` be looked up? Keeps junk (spaces, empty labels) away from the resolver;
     non-ASCII names are left to httpx's IDNA check."""
     if not host:
         return False
-    if not host.isascii() or _literal_ip(host) is not None:
+    if not host.isascii() or literal_ip(host) is not None:
         return True
     return _HOST_NAME.fullmatch(host) is not None
-
-
-def _is_link_local(host: str) -> bool:
-    address = _literal_ip(host)
-    return address is not None and address.is_link_local
 
 
 class Fetcher:
@@ -301,45 +161,10 @@ class Fetcher:
         async with semaphore, self._all:
             yield
 
-    async def _check_resolved(self, url: str, previous: str) -> None:
-        """Refuse a host *name* that resolves to a link-local address, as its literal would be.
-
-        Through a proxy the proxy looks names up, so nothing is checked (or leaked) here; and a
-        name that changes its answer between this lookup and the connection is not caught. A
-        failed lookup is reported here, so a dead name is looked up once.
-        """
-        try:
-            target = httpx.URL(url)
-        except httpx.InvalidURL:
-            return  # the request itself reports it
-        host = target.host
-        router = self.client._transport  # noqa: SLF001 - make_client put our router there
-        if not host or _literal_ip(host) is not None:
-            return
-        if not isinstance(router, ProxyRouter) or not router.is_direct(target):
-            return  # a proxy (or a test's transport) does its own lookups
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, None, type=socket.SOCK_STREAM
-            )
-        except socket.gaierror:
-            raise FetchError(f"DNS lookup failed for {clean_line(host, 100)}") from None
-        except (OSError, UnicodeError):
-            return  # the connection attempt fails and says why, as it always did
-        for *_, address in infos:
-            try:
-                link_local = ipaddress.ip_address(str(address[0]).split("%")[0]).is_link_local
-            except ValueError:
-                continue
-            if link_local:
-                what = "redirect to" if previous else "fetching"
-                raise FetchError(f"{what} a link-local address refused ({clean_line(host, 100)})")
-
     async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
         current, previous, permanent = url, "", True
         for _ in range(self.limits.max_redirects + 1):
             _check_hop(current, previous)
-            await self._check_resolved(current, previous)
             try:
                 async with self.client.stream("GET", current, headers=headers) as response:
                     status = response.status_code
@@ -351,7 +176,8 @@ class Fetcher:
             except (httpx.HTTPError, OSError) as error:
                 # Described here, where we still know which hop's host failed.
                 hop_host = urlsplit(current).hostname or ""
-                raise FetchError(describe_error(error, hop_host, self.limits)) from error
+                line = describe_error(error, hop_host, self.limits, redirected=bool(previous))
+                raise FetchError(line) from error
             permanent = permanent and status in PERMANENT_CODES
             previous, current = current, target
         raise FetchError("too many redirects")
@@ -370,7 +196,7 @@ class Fetcher:
             headers=dict(response.headers.items()),
         )
         if 200 <= status < 300:
-            content = await _read_body(response, self.limits.max_body)
+            content = await read_body(response, self.limits.max_body)
             return replace(result, kind="ok", content=content)
         if status == 304:
             # A 304 has no body, but until it is "read" the connection cannot be reused: without
@@ -423,9 +249,8 @@ def _check_hop(url: str, previous: str) -> None:
         raise FetchError("invalid URL: bad port") from None
     if not _plausible_host(parts.hostname or ""):
         raise FetchError("invalid URL: bad host name")
-    if _is_link_local(parts.hostname or ""):
-        what = "redirect to" if previous else "fetching"
-        raise FetchError(f"{what} a link-local address refused")
+    if is_link_local_host(parts.hostname or ""):
+        raise FetchError(link_local_refused(redirected=bool(previous)))
     if previous and scheme == "http" and urlsplit(previous).scheme.lower() == "https":
         raise FetchError("redirect from https to plain http refused")
 
@@ -458,146 +283,19 @@ def retry_after(value: str, now: datetime | None = None) -> datetime:
     return now + min(max(delay, timedelta(0)), MAX_RETRY_AFTER)
 
 
-async def _read_body(response: httpx.Response, cap: int) -> bytes:
-    """The body, decompressed here so that no more than `cap` bytes are ever produced."""
-    decoder = BodyDecoder(response.headers.get("content-encoding", ""), cap)
-    declared = response.headers.get("content-length", "")
-    if decoder.identity and declared.isascii() and declared.isdigit() and int(declared) > cap:
-        raise FetchError(f"response larger than {format_size(cap)}")
-    parts = []
-    async for chunk in response.aiter_raw():
-        parts.append(decoder.feed(chunk))
-    parts.append(decoder.flush())
-    return b"".join(parts)
-
-
-class BodyDecoder:
-    """Undoes one Content-Encoding (identity, gzip, deflate) with a hard cap on output bytes."""
-
-    def __init__(self, content_encoding: str, cap: int) -> None:
-        codings = [c.strip().lower() for c in content_encoding.split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        if len(codings) > 1:
-            raise FetchError(
-                f"stacked content encodings refused ({clean_line(content_encoding, 40)})"
-            )
-        coding = codings[0] if codings else ""
-        if coding not in ("", "gzip", "x-gzip", "deflate"):
-            raise FetchError(f"unsupported content encoding: {clean_line(coding, 40)}")
-        self.identity = not coding
-        self._cap = cap
-        self._size = 0
-        self._pending = b""  # deflate: first bytes, until we can tell zlib from raw deflate
-        self._inflater = (
-            None if coding in ("", "deflate") else zlib.decompressobj(16 + zlib.MAX_WBITS)
-        )
-
-    def feed(self, chunk: bytes) -> bytes:
-        """Decode one raw chunk."""
-        if self.identity:
-            return self._count(chunk)
-        if self._inflater is None:
-            self._pending += chunk
-            if len(self._pending) < 2:
-                return b""
-            chunk, self._pending = self._pending, b""
-            self._inflater = zlib.decompressobj(_deflate_wbits(chunk))
-        # One byte more than allowed is enough to know the body is too big; never inflate more.
-        return self._count(self._inflater.decompress(chunk, self._cap - self._size + 1))
-
-    def flush(self) -> bytes:
-        """Whatever the decoder still holds at the end of the body."""
-        if self.identity:
-            return b""
-        if self._inflater is None:
-            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            return self._count(self._inflater.decompress(self._pending, self._cap + 1))
-        return self._count(self._inflater.flush(self._cap - self._size + 1))
-
-    def _count(self, data: bytes) -> bytes:
-        self._size += len(data)
-        if self._size > self._cap:
-            raise FetchError(f"response larger than {format_size(self._cap)}")
-        return data
-
-
-def _deflate_wbits(start: bytes) -> int:
-    """ "deflate" is meant to be zlib-wrapped, but some servers send raw deflate: tell which."""
-    cmf, flg = start[0], start[1]
-    zlib_header = cmf & 0x0F == 8 and (cmf * 256 + flg) % 31 == 0
-    return zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
-
-
-def format_size(size: int) -> str:
-    """`20 MiB`, `64 KiB`, `1000 bytes`."""
-    for unit, scale in (("MiB", MiB), ("KiB", 1024)):
-        if size >= scale and size % scale == 0:
-            return f"{size // scale} {unit}"
-    return f"{size} bytes"
-
-
-def describe_error(error: BaseException, host: str, limits: FetchLimits = DEFAULT_LIMITS) -> str:
-    """One human line for an exception raised while fetching from `host`."""
-    causes = list(_causes(error))
-    for cause in causes:
-        if isinstance(cause, ssl.SSLError):
-            detail = getattr(cause, "verify_message", None) or getattr(cause, "reason", None)
-            return f"TLS error: {clean_line(str(detail or cause.strerror or cause), 120)}"
-        if isinstance(cause, socket.gaierror):
-            return f"DNS lookup failed for {clean_line(host, 100)}"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-    if isinstance(error, httpx.ConnectTimeout):
-        return f"timed out connecting after {limits.connect_timeout:g} s"
-    if isinstance(error, httpx.ReadTimeout):
-        return f"no data for {limits.read_timeout:g} s"
-    if isinstance(error, httpx.TimeoutException | TimeoutError):
-        return "timed out"
-    if isinstance(error, httpx.ProxyError):
-        return f"proxy error: {_detail(error)}"
-    if isinstance(error, httpx.ConnectError):
-        return f"could not connect: {_detail(error)}"
-    if isinstance(error, httpx.RemoteProtocolError):
-        return f"the server broke the HTTP protocol: {_detail(error)}"
-    if isinstance(error, httpx.InvalidURL | UnicodeError | httpx.UnsupportedProtocol):
-        return f"invalid URL: {_detail(error)}"
-    if isinstance(error, zlib.error):
-        return "the compressed response is corrupt"
-    if isinstance(error, httpx.StreamError):
-        return "the response stream ended unexpectedly"
-    if isinstance(error, OSError):
-        return f"network error: {clean_line(error.strerror or _detail(error), 120)}"
-    return f"fetch failed: {_detail(error)}"
-
-
-def _detail(error: BaseException) -> str:
-    """The exception's own text, which may quote server bytes: cleaned and short."""
-    return clean_line(str(error), 120) or type(error).__name__
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """The exception, what caused it, and the members of exception groups, breadth first."""
-    queue: list[BaseException] = [error]
-    seen: set[int] = set()
-    while queue and len(seen) < 50:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            queue.extend(current.exceptions)
-        for linked in (current.__cause__, current.__context__):
-            if linked is not None:
-                queue.append(linked)
-
-
 __all__ = [
     "DEFAULT_LIMITS",
+    "BodyDecoder",
     "FetchError",
     "FetchLimits",
     "FetchResult",
     "Fetcher",
+    "MiB",
     "ProxyRouter",
+    "describe_error",
+    "format_size",
     "make_client",
+    "retry_after",
+    "skip_missing_sniffio",
+    "status_line",
 ]
