@@ -9,7 +9,7 @@ Run (bench/run.py runs these as child processes and reads the JSON line each pri
 feedparser's defaults (it sanitises HTML and resolves relative URIs), `fast` passes
 `sanitize_html=False, resolve_relative_uris=False` (as feedtui does: it cleans HTML itself, once,
 for the entry being read) and has feedparser's windows-1252 table as feedtui installs it
-(`feedtui.core.parse.speed_up_feedparser`: the same output, a quarter faster). With `--workers`
+(`feedtui.core.feedparser_speedups`: the same output, a quarter faster). With `--workers`
 > 1 a process pool is started and warmed first, so the figure is parse time only. `fetch` GETs
 every URL with one `httpx.AsyncClient` (bodies read in full), then again in a fresh client with
 `If-None-Match`/`If-Modified-Since` (all 304 from bench/server.py). `--per-host N` also caps
@@ -42,7 +42,7 @@ def _parse_file(job: tuple[str, str]) -> tuple[int, int]:
     if mode == "fast":
         # Imported here: importing feedtui.core.parse installs the table, and `defaults`
         # measures feedparser as shipped.
-        from feedtui.core.parse import speed_up_feedparser
+        from feedtui.core.feedparser_speedups import speed_up_feedparser
 
         speed_up_feedparser()  # once per process; later calls find the table installed
     data = Path(path).read_bytes()

@@ -23,10 +23,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser  # type: ignore[import-untyped]  # no stubs published
-import feedparser.mixin  # type: ignore[import-untyped]
 
 from feedtui.core.doc_bounds import MAX_DOCUMENT_ENTRIES, DocumentTooComplexError, bound_document
 from feedtui.core.encoding import decide_encoding
+from feedtui.core.feedparser_speedups import speed_up_feedparser
 from feedtui.core.models import Entry, utc_now
 from feedtui.core.sanitize import clean_line, clean_text, safe_link
 
@@ -65,21 +65,6 @@ _INLINE_TAGS = re.compile(
 _TAGS = re.compile(r"</?[A-Za-z!?][^<>]*>")
 _CUT_TAG = re.compile(r"<[A-Za-z/!?][^<>]*\Z")
 _JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
-
-
-def speed_up_feedparser() -> None:
-    """feedparser's windows-1252 table as a string indexed by code point: faster, same output.
-
-    feedparser runs `text.translate(_cp1252)` over the text of every element it closes, bodies
-    included, to map C1 code points to windows-1252 glyphs. With its dict, every character of
-    non-ASCII text is a missed lookup that raises and clears a KeyError: a quarter of feedparser's
-    time on our benchmark feeds. A string over the Basic Multilingual Plane maps those code
-    points the same way and every other one to itself (beyond it, the lookup misses as before).
-    Done once per process; a feedparser without that table is left alone.
-    """
-    table = getattr(feedparser.mixin, "_cp1252", None)
-    if isinstance(table, dict) and all(isinstance(v, str) for v in table.values()):
-        feedparser.mixin._cp1252 = "".join(table.get(code, chr(code)) for code in range(0x10000))
 
 
 speed_up_feedparser()

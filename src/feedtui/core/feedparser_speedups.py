@@ -1,0 +1,54 @@
+"""Two changes to feedparser 6 that keep its output and cut a third of its time on our feeds.
+
+feedparser runs `text.translate(_cp1252)` over the text of every element it closes, bodies
+included, to map C1 code points (U+0080-U+009F) to their windows-1252 glyphs. `str.translate`
+looks every non-ASCII character up one by one: on Chinese bodies that line was a sixth of a
+refresh's parsing. Both changes are applied once per process, by importing `core.parse`; a
+feedparser without that table or that line is left alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+
+import feedparser.mixin  # type: ignore[import-untyped]  # no stubs published
+
+_TRANSLATE = "output = output.translate(_cp1252)"
+_GUARDED = "output = output.translate(_cp1252) if _has_c1(output) else output"
+
+
+def speed_up_feedparser() -> None:
+    """Install both changes (idempotent)."""
+    _table_as_string()
+    _translate_only_c1_text()
+
+
+def _table_as_string() -> None:
+    """The table as a string indexed by code point: the same mapping, without the KeyError that
+    its dict raised and cleared for every character it does not map."""
+    table = getattr(feedparser.mixin, "_cp1252", None)
+    if isinstance(table, dict) and all(isinstance(v, str) for v in table.values()):
+        feedparser.mixin._cp1252 = "".join(table.get(code, chr(code)) for code in range(0x10000))
+
+
+def _translate_only_c1_text() -> None:
+    """`pop` translating only text that holds a C1 code point: the table maps nothing else, and a
+    regex search finds one twenty times faster than `translate` walks the text."""
+    mixin = feedparser.mixin._FeedParserMixin
+    if getattr(mixin.pop, "_feedtui", False):
+        return
+    try:
+        source = textwrap.dedent(inspect.getsource(mixin.pop))
+    except (OSError, TypeError):
+        return
+    if source.count(_TRANSLATE) != 1:
+        return
+    namespace = dict(vars(feedparser.mixin), _has_c1=re.compile("[\x80-\x9f]").search)
+    exec(
+        compile(source.replace(_TRANSLATE, _GUARDED), feedparser.mixin.__file__, "exec"), namespace
+    )  # noqa: S102 - feedparser's own source, one line changed
+    namespace["pop"]._feedtui = True
+    namespace["pop"].__wrapped__ = mixin.pop  # feedparser's own, for the test that compares
+    mixin.pop = namespace["pop"]

@@ -1,0 +1,46 @@
+"""feedparser with our speed-ups gives exactly what feedparser alone gives."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import feedparser  # type: ignore[import-untyped]
+import feedparser.mixin  # type: ignore[import-untyped]
+import pytest
+
+import feedtui.core.parse  # noqa: F401 - installs the speed-ups
+from test_parse import CORPUS_FILES
+
+FAST = {"sanitize_html": False, "resolve_relative_uris": False}
+C1_FEED = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>C1 &#x80;</title>'
+    "<item><title>Price &#x80;5 &#x93;quoted&#x94;</title><description>中文 — “q” 🎉"
+    "</description></item></channel></rss>"
+).encode()
+SAMPLES = [C1_FEED, *(path.read_bytes() for path in CORPUS_FILES[:200])]
+
+
+def _parsed(document: bytes) -> Any:
+    result = feedparser.parse(io.BytesIO(document), **FAST)
+    return {key: result.get(key) for key in ("feed", "entries", "bozo", "version", "encoding")}
+
+
+def test_pop_is_replaced() -> None:
+    assert getattr(feedparser.mixin._FeedParserMixin.pop, "_feedtui", False)
+
+
+def test_c1_characters_still_become_windows_1252_glyphs() -> None:
+    result = _parsed(C1_FEED)
+    assert result["feed"]["title"] == "C1 €"
+    assert result["entries"][0]["title"] == "Price €5 “quoted”"
+    assert result["entries"][0]["summary"] == "中文 — “q” 🎉"
+
+
+@pytest.mark.parametrize("index", range(len(SAMPLES)))
+def test_same_output_as_feedparser_alone(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = SAMPLES[index]
+    fast = _parsed(document)
+    mixin = feedparser.mixin._FeedParserMixin
+    monkeypatch.setattr(mixin, "pop", mixin.pop.__wrapped__)
+    assert _parsed(document) == fast
