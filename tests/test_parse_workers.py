@@ -94,7 +94,7 @@ async def test_a_document_past_the_memory_bound_fails_and_the_next_one_parses() 
 async def test_closing_stops_every_process() -> None:
     parsers = ParseWorkers(1)
     await parsers.parse(rss("One", 1), url="http://127.0.0.1/one.xml")
-    processes = [worker.process for worker in parsers._all]
+    processes = [worker.process for worker in parsers._workers]
     parsers.close()
     assert processes and not any(process.is_alive() for process in processes)
     with pytest.raises(RuntimeError):

@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -104,8 +106,9 @@ class _Worker:
 class ParseWorkers:
     """A pool of killable parser processes, each started when a job finds none idle.
 
-    The pool is not bound to an event loop: the app keeps one for all its refreshes, tests
-    share one across their loops.
+    Every process has a thread that takes the next document from a shared queue as soon as
+    the last one is parsed, so the event loop is never a step between two documents. The pool
+    is not bound to an event loop: the app keeps one for all its refreshes, tests share one.
     """
 
     def __init__(
@@ -121,12 +124,12 @@ class ParseWorkers:
         # Spawn, not fork: the app runs threads, and forking a threaded process is unsafe.
         self._context = multiprocessing.get_context("spawn")
         _start_resource_tracker()
-        self._idle: list[_Worker] = []
-        self._all: set[_Worker] = set()
+        self._jobs: queue.SimpleQueue[tuple[_Job, Future[ParsedFeed]] | None] = queue.SimpleQueue()
+        self._guard = threading.Lock()
+        self._threads = 0
+        self._idle_threads = 0
+        self._workers: set[_Worker] = set()
         self._started = 0
-        self._slots = ThreadPoolExecutor(self.size, thread_name_prefix="feedtui-parse")
-        self._free: asyncio.Semaphore | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     async def parse(
@@ -138,33 +141,55 @@ class ParseWorkers:
             NotAFeedError: the document is not a readable feed, or went past a bound
                 (`ParseFailedError`).
         """
-        if self._closed:
-            raise RuntimeError("the parser processes were closed")
-        job = _Job(content, url, dict(headers or {}))
-        async with self._semaphore():
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._slots, self._run, job)
+        future: Future[ParsedFeed] = Future()
+        with self._guard:
+            if self._closed:
+                raise RuntimeError("the parser processes were closed")
+            self._jobs.put((_Job(content, url, dict(headers or {})), future))
+            if self._threads < self.size and self._jobs.qsize() > self._idle_threads:
+                self._threads += 1
+                threading.Thread(target=self._serve_jobs, name="feedtui-parse", daemon=True).start()
+        return await asyncio.wrap_future(future)
 
-    def _run(self, job: _Job) -> ParsedFeed:
-        worker = self._idle.pop() if self._idle else None
-        if worker is None or not worker.alive:
-            worker = _Worker(self._context, self.memory)
-            self._all.add(worker)
+    def _serve_jobs(self) -> None:
+        """One parser process's thread: send it each queued document, start it when needed."""
+        worker: _Worker | None = None
+        while True:
+            with self._guard:
+                self._idle_threads += 1
+            item = self._jobs.get()
+            with self._guard:
+                self._idle_threads -= 1
+            if item is None:
+                break
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue  # the refresh that asked was cancelled
+            try:
+                if worker is None:
+                    worker = self._start_worker()
+                future.set_result(worker.run(job, self.deadline))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller
+                future.set_exception(error)
+            if worker is not None and not worker.alive:
+                self._forget(worker)
+                worker = None
+        if worker is not None:
+            self._forget(worker)
+
+    def _start_worker(self) -> _Worker:
+        worker = _Worker(self._context, self.memory)
+        with self._guard:
+            self._workers.add(worker)
             self._started += 1
-        try:
-            return worker.run(job, self.deadline)
-        finally:
-            if worker.alive and not self._closed:
-                self._idle.append(worker)
-            else:
-                self._all.discard(worker)
+            if self._closed:
                 worker.kill()
+        return worker
 
-    def _semaphore(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._free is None or self._loop is not loop:
-            self._free, self._loop = asyncio.Semaphore(self.size), loop
-        return self._free
+    def _forget(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._guard:
+            self._workers.discard(worker)
 
     @property
     def started(self) -> int:
@@ -172,13 +197,22 @@ class ParseWorkers:
         return self._started
 
     def close(self) -> None:
-        """Kill every parser process; jobs still running fail."""
-        self._closed = True
-        for worker in list(self._all):
+        """Kill every parser process; documents still waiting or parsing fail."""
+        with self._guard:
+            self._closed = True
+            workers, self._workers = list(self._workers), set()
+            threads = self._threads
+        for worker in workers:
             worker.kill()
-        self._all.clear()
-        self._idle.clear()
-        self._slots.shutdown(wait=False, cancel_futures=True)
+        while True:
+            try:
+                item = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None and item[1].set_running_or_notify_cancel():
+                item[1].set_exception(RuntimeError("the parser processes were closed"))
+        for _ in range(threads):
+            self._jobs.put(None)
 
     def __enter__(self) -> ParseWorkers:
         return self
