@@ -37,7 +37,7 @@ from ui_support import (
 def shown_ids(app: App[Any]) -> list[str]:
     """The ids of the posts the entries pane lists, top to bottom."""
     entries = main_screen(app).query_one(EntryList)
-    return [row.entry.id for row in entries.rows]
+    return [row.id for row in entries.rows]
 
 
 def reading(app: App[Any]) -> str | None:

@@ -23,7 +23,7 @@ def unique(messages: list[Message], kind: type[Message]) -> list[Message]:
 
 def rows(count: int, title: str = "Post {n}") -> tuple[EntryRow, ...]:
     return tuple(
-        EntryRow(entry(FEED, str(n), title.format(n=n), n / 60), "Feed", unread=n % 2 == 0)
+        EntryRow.of(entry(FEED, str(n), title.format(n=n), n / 60), "Feed", unread=n % 2 == 0)
         for n in range(count)
     )
 
@@ -60,9 +60,9 @@ async def test_ten_thousand_posts_mount_and_move() -> None:
         await pilot.press("enter")
         await pilot.pause()
     opened = unique(messages, EntryList.EntryOpened)
-    assert [m.row.entry.id for m in opened] == ["23"]  # type: ignore[attr-defined]
+    assert [m.row.id for m in opened] == ["23"]  # type: ignore[attr-defined]
     highlighted = unique(messages, EntryList.EntryHighlighted)
-    assert highlighted[-1].row.entry.id == "23"  # type: ignore[attr-defined]
+    assert highlighted[-1].row.id == "23"  # type: ignore[attr-defined]
 
 
 async def test_wide_titles_are_cut_by_cell_width() -> None:
@@ -87,7 +87,7 @@ async def test_click_opens_the_row_under_the_mouse() -> None:
         await pilot.click(EntryList, offset=(5, 3))
         await pilot.pause()
     opened = unique(messages, EntryList.EntryOpened)
-    assert [m.row.entry.id for m in opened] == ["3"]  # type: ignore[attr-defined]
+    assert [m.row.id for m in opened] == ["3"]  # type: ignore[attr-defined]
 
 
 async def test_filter_keeps_the_cursor_on_the_same_post() -> None:
@@ -97,8 +97,8 @@ async def test_filter_keeps_the_cursor_on_the_same_post() -> None:
         entries.move_cursor(12)
         entries.filter_text = "POST 1"
         await pilot.pause()
-        assert [row.entry.id for row in entries.rows][:3] == ["1", "10", "11"]
-        assert entries.highlighted is not None and entries.highlighted.entry.id == "12"
+        assert [row.id for row in entries.rows][:3] == ["1", "10", "11"]
+        assert entries.highlighted is not None and entries.highlighted.id == "12"
         entries.filter_text = ""
         await pilot.pause()
         assert entries.cursor == 12
@@ -109,10 +109,10 @@ async def test_new_rows_from_the_same_source_keep_the_cursor_on_its_post() -> No
     async with app.run_test(size=(60, 10)) as pilot:
         entries = app.query_one(EntryList)
         entries.move_cursor(4)
-        newer = EntryRow(entry(FEED, "new", "Newest", 0), "Feed")
+        newer = EntryRow.of(entry(FEED, "new", "Newest", 0), "Feed")
         entries.entries = EntryRows("feed", (newer, *rows(10)))
         await pilot.pause()
-        assert entries.highlighted is not None and entries.highlighted.entry.id == "4"
+        assert entries.highlighted is not None and entries.highlighted.id == "4"
         entries.entries = EntryRows("other", rows(3))
         await pilot.pause()
         assert entries.cursor == 0

@@ -104,7 +104,7 @@ async def test_t_sorts_stories_newest_first_and_back(tmp_path: Path) -> None:
         assert [row.story.story.source_count for row in entries.rows if row.story] == [3, 2]
         await pilot.press("t")
         await settle(pilot)
-        newest = [row.entry.published for row in entries.rows]
+        newest = [row.published for row in entries.rows]
         assert newest == sorted(newest, reverse=True)
         assert [row.key for row in entries.rows] == by_rank[::-1]
         assert "newest first" in str(main_screen(app).query_one("#entries-header", Label).render())

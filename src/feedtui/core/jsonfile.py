@@ -23,7 +23,11 @@ class CorruptFileError(Exception):
     """A data file could not be read; it has been moved aside."""
 
     def __init__(self, path: Path, moved_to: Path, reason: str) -> None:
-        super().__init__(f"{path.name} was unreadable ({reason}); kept as {moved_to.name}")
+        # With its directory: a feed's entries, bodies, marks and rows files share one name.
+        where = f"{path.parent.name}/{path.name}"
+        super().__init__(
+            f"{where} was unreadable ({reason}); kept as {path.parent.name}/{moved_to.name}"
+        )
         self.path = path
         self.moved_to = moved_to
         self.reason = reason

@@ -86,7 +86,7 @@ class _Worker:
         except (EOFError, OSError):
             self.kill()
             raise ParseFailedError("refused: the parser process stopped on this document") from None
-        if kind == "ok":
+        if kind == "ok" and isinstance(value, ParsedFeed):
             return value
         if kind == "memory":
             self.kill()  # a process that ran out of memory is not trusted with the next one

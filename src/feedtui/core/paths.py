@@ -55,6 +55,11 @@ class Paths:
         return self.data / "marks"
 
     @property
+    def rows_dir(self) -> Path:
+        """Per-feed row indexes: a derived cache, rebuilt from `entries/` when stale."""
+        return self.data / "rows"
+
+    @property
     def lock(self) -> Path:
         return self.data / ".lock"
 
@@ -70,3 +75,6 @@ class Paths:
 
     def marks_file(self, key: str) -> Path:
         return self.marks_dir / f"{key}.json"
+
+    def rows_file(self, key: str) -> Path:
+        return self.rows_dir / f"{key}.json"

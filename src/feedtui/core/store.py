@@ -7,6 +7,8 @@ Layout under the data directory (every file atomic and versioned):
   Last-Modified); rewritten only when the feed returns new content.
 - `bodies/<key>.json`: that feed's HTML bodies, read only when a post is opened.
 - `marks/<key>.json`: that feed's read and starred entry ids; small, rewritten on every toggle.
+- `rows/<key>.json`: that feed's row index (`core.row_index`): what the entries pane lists of each
+  entry, written with the entries file and holding its stamp; rebuilt from it when stale.
 - `index.json`: a derived cache of per-feed status and counts, so start-up reads one small file
   instead of every entry. It records the files' mtimes and is recomputed per feed when stale.
 
@@ -32,6 +34,7 @@ from feedtui.core.jsonfile import (
 from feedtui.core.lock import DataDirLock
 from feedtui.core.models import Entry, FeedState, Subscription, from_stamp, to_stamp, utc_now
 from feedtui.core.paths import Paths
+from feedtui.core.row_index import FeedRows, derive_rows
 from feedtui.core.urls import normalise_url
 
 MAX_ENTRIES_PER_FEED = 500
@@ -96,12 +99,15 @@ class Store:
         self._cache: dict[Path, _CachedFile] = {}
         self._unsynced_directories: set[Path] = set()
         self._index = _Index()
+        self._rows: dict[str, tuple[list[int], FeedRows]] = {}
+        self._files: dict[str, tuple[Path, Path, Path, Path]] = {}
         with self._lock.held():
             for directory in (
                 paths.data,
                 paths.entries_dir,
                 paths.bodies_dir,
                 paths.marks_dir,
+                paths.rows_dir,
             ):
                 directory.mkdir(parents=True, exist_ok=True)
                 remove_stale_temp_files(directory)
@@ -222,13 +228,19 @@ class Store:
             self._index.dirty.update({old_url, new_url})
             self._flush_index_locked()
 
-    def _feed_files(self, url: str) -> tuple[Path, Path, Path]:
-        key = Subscription(url).key
-        return (
-            self.paths.entries_file(key),
-            self.paths.bodies_file(key),
-            self.paths.marks_file(key),
-        )
+    def _feed_files(self, url: str) -> tuple[Path, Path, Path, Path]:
+        """A feed's entries, bodies, marks and rows files (remembered: a view asks per feed)."""
+        files = self._files.get(url)
+        if files is None:
+            key = Subscription(url).key
+            files = (
+                self.paths.entries_file(key),
+                self.paths.bodies_file(key),
+                self.paths.marks_file(key),
+                self.paths.rows_file(key),
+            )
+            self._files[url] = files
+        return files
 
     # -- entries ----------------------------------------------------------------------------
 
@@ -281,7 +293,7 @@ class Store:
         """Store a freshly fetched document: known ids are updated, never duplicated or
         marked unread again; undated entries keep the time they were first seen."""
         now = now or utc_now()
-        entries_path, bodies_path, _ = self._feed_files(url)
+        entries_path, bodies_path, _, rows_path = self._feed_files(url)
         with self._lock.held():
             data = self._read(entries_path) or {}
             old = {item.get("id"): item for item in data.get("entries", []) if "id" in item}
@@ -320,6 +332,7 @@ class Store:
             )
             if bodies != bodies_data.get("bodies"):
                 self._write(bodies_path, {"bodies": bodies}, sync_later=True)
+            self._write_rows(rows_path, file_stamp(entries_path), derive_rows(records))
             # The counts are known here: start-up must not re-read this feed to learn them.
             counts = {
                 "total": len(records),
@@ -370,11 +383,42 @@ class Store:
                 drop.add(key)
         return [r for r in records if r["id"] not in drop]
 
+    # -- rows: what the entries pane lists ---------------------------------------------------
+
+    def rows(self, url: str) -> FeedRows:
+        """A feed's entries as the entries pane lists them, newest first (marks are apart).
+
+        They come from the feed's row index, trusted only while it names the current entries
+        file: a lost, stale or unreadable index is rebuilt from the entries and saved.
+        """
+        entries_path, _, _, rows_path = self._feed_files(url)
+        source = file_stamp(entries_path)
+        cached = self._rows.get(url)
+        if cached is not None and cached[0] == source:
+            return cached[1]
+        data = self._read(rows_path) or {}
+        rows = FeedRows.from_json(data) if source and data.get("source") == source else None
+        if rows is None:
+            with self._lock.held():
+                source = file_stamp(entries_path)
+                rows = derive_rows((self._read(entries_path) or {}).get("entries", []))
+                self._write_rows(rows_path, source, rows)
+        self._rows[url] = (source, rows)
+        return rows
+
+    def _write_rows(self, path: Path, source: list[int], rows: FeedRows) -> None:
+        """Save a row index made from the entries file whose stamp is `source` (none: no index)."""
+        if not source:
+            path.unlink(missing_ok=True)
+            return
+        # A derived cache: its directory's fsync waits for `flush` like a refresh's files.
+        self._write(path, {"source": source, **rows.to_json()}, sync_later=True)
+
     # -- marks ------------------------------------------------------------------------------
 
     def marks(self, url: str) -> Marks:
         """A feed's read and starred ids."""
-        data = self._read_cached(self.paths.marks_file(Subscription(url).key)) or {}
+        data = self._read_cached(self._feed_files(url)[2]) or {}
         return Marks(
             read=frozenset(str(i) for i in data.get("read", [])),
             starred=frozenset(str(i) for i in data.get("starred", [])),
@@ -443,7 +487,7 @@ class Store:
 
     def _stamps(self, url: str) -> list[int]:
         """The versions of the files a feed's counts come from (entries and marks)."""
-        entries_path, _, marks_path = self._feed_files(url)
+        entries_path, _, marks_path, _ = self._feed_files(url)
         return file_stamp(entries_path) + file_stamp(marks_path)
 
     def _summary(self, url: str) -> FeedSummary:

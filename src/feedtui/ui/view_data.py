@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from feedtui.core.models import Entry, Subscription
+from feedtui.core.sanitize import clean_line
 from feedtui.core.store import FeedSummary, Store
 from feedtui.core.stories import Story, story_index, summary, unread_checker
 from feedtui.ui.article import Article, Related
-from feedtui.ui.widgets.entry_list import EntryRow, StoryInfo
+from feedtui.ui.widgets.entry_list import UNTITLED, EntryRow, StoryInfo
 from feedtui.ui.widgets.feed_list import View
 
 OTHERS_LIMIT = 8
@@ -38,7 +40,8 @@ def read_rows(
     """The posts of `view`, newest first; None when `cancelled()` turned true on the way.
 
     Rows in `listed` stay even if the view would no longer pick them (a post just read
-    stays in "All unread" until the view is reloaded from scratch).
+    stays in "All unread" until the view is reloaded from scratch). Each feed costs its row
+    index and its marks, never its entries: this is what opening a 40,000-post view waits for.
     """
     if view.kind == "stories":
         return read_story_rows(store, titles, now)
@@ -46,23 +49,29 @@ def read_rows(
     for subscription in feeds:
         if cancelled():
             return None
-        marks = store.marks(subscription.url)
-        title = titles.get(subscription.url, "")
-        for entry in store.entries(subscription.url):
-            unread = entry.id not in marks.read
-            starred = entry.id in marks.starred
-            wanted = {"unread": unread, "starred": starred}.get(view.kind, True)
-            if wanted or (entry.feed_url, entry.id) in listed:
-                rows.append(EntryRow(entry, title, unread, starred))
-    rows.sort(key=lambda row: row.entry.published, reverse=True)
+        url = subscription.url
+        feed, marks, title = store.rows(url), store.marks(url), titles.get(url, "")
+        read, starred = marks.read, marks.starred
+        columns = zip(feed.ids, feed.titles, feed.links, feed.published, strict=True)
+        for entry_id, text, link, published in columns:
+            unread = entry_id not in read
+            star = entry_id in starred
+            wanted = unread if view.kind == "unread" else star if view.kind == "starred" else True
+            if wanted or (listed and (url, entry_id) in listed):
+                text = text or UNTITLED
+                rows.append(EntryRow(url, entry_id, text, published, title, unread, star, link))
+    rows.sort(key=attrgetter("published"), reverse=True)
     return tuple(rows)
 
 
 def read_article(store: Store, row: EntryRow) -> Article:
     """A post with its body and a few of its feed's other posts, for the reader."""
-    entry = row.entry
-    body = store.body(entry.feed_url, entry.id)
-    others = [e for e in store.entries(entry.feed_url) if e.id != entry.id]
+    entries = store.entries(row.feed_url)
+    entry = next((e for e in entries if e.id == row.id), None)
+    if entry is None:  # gone from the store since the list was read: show what the row knows
+        entry = Entry(row.id, row.feed_url, row.title, row.link, published=row.when)
+    body = store.body(row.feed_url, row.id)
+    others = [e for e in entries if e.id != row.id]
     return Article(entry, row.feed_title, body, tuple(others[:OTHERS_LIMIT]))
 
 
@@ -74,16 +83,20 @@ def read_story_rows(
     rows = []
     for story in story_index(store).stories(now, unread):
         best = story.entries[0]
-        entry = Entry(
-            id=best.entry_id,
-            feed_url=best.feed_url,
-            title=story.headline,
-            link=best.link,
-            published=story.newest,
-        )
         info = StoryInfo(story, frozenset(key for key in story.members if unread(*key)))
         feeds = ", ".join(dict.fromkeys(titles.get(url) or url for url, _ in story.members))
-        rows.append(EntryRow(entry, feeds, unread=bool(info.unread), story=info))
+        rows.append(
+            EntryRow(
+                best.feed_url,
+                best.entry_id,
+                clean_line(story.headline) or UNTITLED,
+                story.newest.timestamp(),
+                feeds,
+                unread=bool(info.unread),
+                link=best.link,
+                story=info,
+            )
+        )
     return tuple(rows)
 
 
@@ -127,12 +140,12 @@ def _related(
 def order_stories(rows: Sequence[EntryRow], by_time: bool) -> tuple[EntryRow, ...]:
     """Story rows by rank (highest first), or newest first."""
     if by_time:
-        return tuple(sorted(rows, key=lambda row: row.entry.published, reverse=True))
+        return tuple(sorted(rows, key=attrgetter("published"), reverse=True))
 
     def rank(row: EntryRow) -> tuple[float, float, str]:
         story = row.story.story if row.story is not None else None
         if story is None:
-            return (0.0, -row.entry.published.timestamp(), row.entry.id)
+            return (0.0, -row.published, row.id)
         return (-story.rank, -story.newest.timestamp(), story.id)
 
     return tuple(sorted(rows, key=rank))

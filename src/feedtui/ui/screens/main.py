@@ -156,6 +156,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
     def _cache_loaded(self, message: CacheLoaded) -> None:
         self.subscriptions = message.subscriptions
         self.summaries = message.summaries
+        self._cache_read = True
         self._report_problems()
         if self.view.kind in ("feed", "folder") and not any(
             self.view.includes(s) for s in message.subscriptions
@@ -224,7 +225,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
             self._open_highlighted()
             return
         titles = titles_by_url(self.subscriptions, self.summaries)
-        row = EntryRow(message.entry, titles.get(message.entry.feed_url, ""), unread=False)
+        row = EntryRow.of(message.entry, titles.get(message.entry.feed_url, ""), unread=False)
         self._opened = key
         self._load_article(row, titles)
         self._queue_marks("read", message.entry.feed_url, [message.entry.id], True)
@@ -247,10 +248,11 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
             article = read_story_article(self._store, row.story.story, titles)
             self.post_message(ArticleLoaded(row.key, article))
             return
-        self.post_message(ArticleLoaded(row.key, read_article(self._store, row)))
-        related = read_related(self._store, row.entry, titles, self._clock())
+        article = read_article(self._store, row)
+        self.post_message(ArticleLoaded(row.key, article))
+        related = read_related(self._store, article.entry, titles, self._clock())
         if related and not get_current_worker().is_cancelled:
-            self.post_message(RelatedLoaded(row.entry, related))
+            self.post_message(RelatedLoaded(article.entry, related))
 
     @on(ArticleLoaded)
     def _article_loaded(self, message: ArticleLoaded) -> None:
@@ -352,11 +354,11 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
 
     def action_open_link(self) -> None:
         if (row := self._current_entry()) is not None:
-            open_link(self.app, row.entry.link)
+            open_link(self.app, row.link)
 
     def action_copy_link(self) -> None:
         if (row := self._current_entry()) is not None:
-            copy_link(self.app, row.entry.link)
+            copy_link(self.app, row.link)
 
 
 __all__ = ["ClientFactory", "Clock", "MainScreen"]

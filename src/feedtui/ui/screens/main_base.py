@@ -39,6 +39,8 @@ Clock = Callable[[], datetime]
 
 Pending = Literal["first", "last"] | None
 """Which unread post to open once the view being loaded arrives, if any."""
+ROW_ACTIONS = ("toggle_read", "toggle_star", "open_link", "copy_link")
+"""The actions whose keys depend on the post under the cursor."""
 
 
 class MainScreenBase(Screen[None]):
@@ -54,7 +56,7 @@ class MainScreenBase(Screen[None]):
     """The posts of the view."""
     entry_filter: var[str] = var("")
     """The filter typed after `/`."""
-    highlighted: var[EntryRow | None] = var(None, bindings=True)
+    highlighted: var[EntryRow | None] = var(None)
     """The post under the entries cursor (what m, s, o and y act on)."""
     now: var[datetime] = var(utc_now)
     """The time relative dates count from (ticks each minute)."""
@@ -81,6 +83,7 @@ class MainScreenBase(Screen[None]):
         self._clock = clock
         self._refresh_on_start = refresh_on_start
         self._started = False
+        self._cache_read = False
         self._pending: Pending = None
         self._opened: tuple[str, str] | None = None
         self._undo: dict[str, list[str]] = {}
@@ -88,6 +91,7 @@ class MainScreenBase(Screen[None]):
         self._marks_queue: deque[tuple[str, str, tuple[str, ...], bool]] = deque()
         self._marks_lock = threading.Lock()
         self._reload_timer: object | None = None
+        self._row_keys: tuple[bool | None, ...] = ()
 
     # -- the panes --------------------------------------------------------------------------
 
@@ -115,9 +119,9 @@ class MainScreenBase(Screen[None]):
             if article.story is not None:
                 same = row is not None and row.story and row.story.story.id == article.story.id
                 return row if same else None
-            if row is not None and row.entry == article.entry:
+            if row is not None and row.key == (article.entry.feed_url, article.entry.id):
                 return row
-            return EntryRow(article.entry, clean_line(article.feed_title), unread=False)
+            return EntryRow.of(article.entry, clean_line(article.feed_title), unread=False)
         return self._entry_list.highlighted
 
     def _view_title(self, view: View) -> str:
@@ -147,6 +151,14 @@ class MainScreenBase(Screen[None]):
     def watch_view(self) -> None:
         self._reload_view(keep=False)
 
+    def watch_highlighted(self) -> None:
+        # The footer is rebuilt on every bindings refresh, which costs more than drawing the
+        # list: refresh only when a key that acts on the post comes or goes, not on every step.
+        state = tuple(self.check_action(action, ()) for action in ROW_ACTIONS)
+        if state != self._row_keys:
+            self._row_keys = state
+            self.refresh_bindings()
+
     def watch_summaries(self) -> None:
         self._update_header()
 
@@ -158,6 +170,8 @@ class MainScreenBase(Screen[None]):
 
     def _reload_view(self, keep: bool = True) -> None:
         """Read the view's posts again; rows listed now stay even if no longer unread."""
+        if not self._cache_read:
+            return  # the feeds are not known yet: the cache's arrival loads the view
         listed = frozenset(row.key for row in self.entries.rows) if keep else frozenset()
         titles = titles_by_url(self.subscriptions, self.summaries)
         feeds = [s for s in self.subscriptions if self.view.includes(s)]

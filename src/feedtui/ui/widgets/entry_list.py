@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -34,6 +34,8 @@ MIN_FEED_NAMES = 20
 """Below this many cells for "5 sources · names", a story row shows only "5 sources"."""
 STORY_KEY = "story"
 """The first half of a story row's key (a feed URL is never this)."""
+UNTITLED = "(untitled)"
+"""The title of a row whose post has none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,34 +54,62 @@ class StoryInfo:
         return f"{count} source{'' if count == 1 else 's'}"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through `object.__setattr__`, five times the
+# cost, and opening a view makes 10,000 rows. Rows are never changed in place: use `replace`.
+@dataclass(slots=True)
 class EntryRow:
-    """One post as the entries pane lists it."""
+    """One post as the entries pane lists it: only what a row shows and the keys act on.
 
-    entry: Entry
-    """The post."""
+    The full `Entry` (author, summary, body) is read from the store when the post is opened.
+    """
+
+    feed_url: str
+    """The URL of the post's feed."""
+    id: str
+    """The post's id within its feed."""
+    title: str
+    """The cleaned title, one line."""
+    published: float
+    """When it was published, in POSIX seconds (cheap to sort; the age is drawn from it)."""
     feed_title: str
     """The cleaned name of its feed."""
     unread: bool = True
     """Not read yet?"""
     starred: bool = False
     """Starred by the user?"""
-    title: str = field(default="", compare=False)
-    """The cleaned title, one line (filled in from the entry when not given)."""
+    link: str = ""
+    """The post's original page."""
     story: StoryInfo | None = None
-    """Set when the row stands for a whole story: `entry` is its best post, `feed_title` names
+    """Set when the row stands for a whole story: the row is its best post, `feed_title` names
     every feed that covers it, and `unread` is true while any of its posts is unread."""
 
-    def __post_init__(self) -> None:
-        if not self.title:
-            object.__setattr__(self, "title", clean_line(self.entry.title) or "(untitled)")
+    @classmethod
+    def of(
+        cls, entry: Entry, feed_title: str, *, unread: bool = True, starred: bool = False
+    ) -> EntryRow:
+        """The row of an `Entry` the screen already holds (one opened from the reader)."""
+        return cls(
+            entry.feed_url,
+            entry.id,
+            clean_line(entry.title) or UNTITLED,
+            entry.published.timestamp(),
+            feed_title,
+            unread,
+            starred,
+            entry.link,
+        )
+
+    @property
+    def when(self) -> datetime:
+        """`published` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.published, UTC)
 
     @property
     def key(self) -> tuple[str, str]:
         """Identifies the post across feeds: (feed URL, entry id); ("story", id) for a story."""
         if self.story is not None:
             return (STORY_KEY, self.story.story.id)
-        return (self.entry.feed_url, self.entry.id)
+        return (self.feed_url, self.id)
 
     @property
     def members(self) -> tuple[tuple[str, str], ...]:
@@ -183,7 +213,7 @@ class EntryList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._visible: list[EntryRow] = []
-        self._haystacks: list[str] = []
+        self._haystacks: list[str] | None = None
         self._cursor = 0
         self._announced: EntryRow | None = None
 
@@ -229,7 +259,7 @@ class EntryList(ScrollView, can_focus=True):
     # -- reacting to data ------------------------------------------------------------------
 
     def watch_entries(self, old: EntryRows, new: EntryRows) -> None:
-        self._haystacks = [f"{row.title}\n{row.feed_title}".casefold() for row in new.rows]
+        self._haystacks = None  # made when a filter is first typed: most lists never need them
         self._refilter(reset=old.source != new.source)
 
     def watch_filter_text(self) -> None:
@@ -243,6 +273,8 @@ class EntryList(ScrollView, can_focus=True):
         query = self.filter_text.casefold().strip()
         rows = self.entries.rows
         if query:
+            if self._haystacks is None:
+                self._haystacks = [f"{row.title}\n{row.feed_title}".casefold() for row in rows]
             self._visible = [r for r, h in zip(rows, self._haystacks, strict=True) if query in h]
         else:
             self._visible = list(rows)
@@ -338,7 +370,7 @@ class EntryList(ScrollView, can_focus=True):
                 style + self.get_component_rich_style("entry-list--cursor") if is_cursor else style
             )
 
-        age = short_age(row.entry.published, self.now).rjust(AGE_WIDTH)
+        age = short_age(row.when, self.now).rjust(AGE_WIDTH)
         rank_width = RANK_WIDTH + 1 if row.story is not None else 0
         room = width - MARKERS - rank_width - (AGE_WIDTH + 1)
         if row.story is not None:
