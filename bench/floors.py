@@ -3,7 +3,8 @@
 Run (bench/run.py runs these as child processes and reads the JSON line each prints):
 
     python bench/floors.py parse DATA_DIR [--mode defaults|fast] [--workers 1] [--limit 0]
-    python bench/floors.py fetch URLS_FILE [--connections 16] [--per-host 0]
+    python bench/floors.py fetch URLS_FILE [--connections 16] [--per-host 0] [--save-validators F]
+    python bench/floors.py fetch-304 URLS_FILE --validators F [--connections 16] [--per-host 0]
 
 `parse` times `feedparser.parse(bytes)` over every `DATA_DIR/feeds/*.xml`: `defaults` is
 feedparser's defaults (it sanitises HTML and resolves relative URIs), `fast` passes
@@ -13,7 +14,9 @@ for the entry being read) and has feedparser's windows-1252 table as feedtui ins
 > 1 a process pool is started and warmed first, so the figure is parse time only. `fetch` GETs
 every URL with one `httpx.AsyncClient` (bodies read in full), then again in a fresh client with
 `If-None-Match`/`If-Modified-Since` (all 304 from bench/server.py). `--per-host N` also caps
-requests in flight to one host, as feedtui's fetcher does.
+requests in flight to one host, as feedtui's fetcher does. `fetch-304` is the conditional
+pass alone, from validators a `fetch --save-validators` run kept: bench/run.py times that whole
+process, start-up included, so it compares with `feedtui refresh` as one process with another.
 """
 
 from __future__ import annotations
@@ -143,6 +146,21 @@ def fetch_floor(urls: list[str], connections: int, per_host: int) -> dict[str, A
         "cold_mb": received / 1e6,
         "conditional_seconds": warm,
         "conditional_statuses": {str(k): v for k, v in warm_statuses.items()},
+        "validators": validators,
+    }
+
+
+def conditional_floor(
+    urls: list[str], connections: int, per_host: int, validators: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """The conditional (304) pass alone."""
+    seconds, statuses, _, _ = asyncio.run(_fetch_pass(urls, connections, per_host, validators))
+    return {
+        "urls": len(urls),
+        "connections": connections,
+        "per_host": per_host,
+        "conditional_seconds": seconds,
+        "conditional_statuses": {str(k): v for k, v in statuses.items()},
     }
 
 
@@ -158,12 +176,25 @@ def main() -> None:
     fetch.add_argument("urls_file", type=Path)
     fetch.add_argument("--connections", type=int, default=16)
     fetch.add_argument("--per-host", type=int, default=0, help="0: no per-host cap")
+    fetch.add_argument("--save-validators", type=Path, help="keep the cold pass's validators")
+    conditional = commands.add_parser("fetch-304")
+    conditional.add_argument("urls_file", type=Path)
+    conditional.add_argument("--validators", type=Path, required=True)
+    conditional.add_argument("--connections", type=int, default=16)
+    conditional.add_argument("--per-host", type=int, default=0, help="0: no per-host cap")
     args = parser.parse_args()
     if args.command == "parse":
         result = parse_floor(args.data_dir, args.mode, args.workers, args.limit)
-    else:
+    elif args.command == "fetch":
         urls = args.urls_file.read_text().split()
         result = fetch_floor(urls, args.connections, args.per_host)
+        if args.save_validators is not None:
+            args.save_validators.write_text(json.dumps(result.pop("validators")))
+    else:
+        urls = args.urls_file.read_text().split()
+        validators = json.loads(args.validators.read_text())
+        result = conditional_floor(urls, args.connections, args.per_host, validators)
+    result.pop("validators", None)
     print(json.dumps(result))
 
 

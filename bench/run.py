@@ -170,13 +170,25 @@ class Bench:
         return data
 
     def fetch_floors(self, urls: Path, samples: dict[str, list[dict[str, Any]]]) -> None:
+        validators = urls.with_name("validators.json")
         for key, extra in (("fetch.16", []), ("fetch.16.host2", ["--per-host", "2"])):
             for _ in range(self.args.repeat):
                 command = [*FLOORS, "fetch", str(urls), "--connections", "16", *extra]
+                command += ["--save-validators", str(validators)]
                 self.sample(
                     key, samples, lambda c=command: run(c, timeout=self.budget.timeout(600))
                 )
                 attach_json(samples[key][-1])
+        # The 304 pass as a process of its own, timed like `feedtui refresh`: start-up included.
+        command = [*FLOORS, "fetch-304", str(urls), "--validators", str(validators)]
+        command += ["--connections", "16", "--per-host", "2"]
+        for _ in range(self.args.repeat):
+            self.sample(
+                "fetch.16.host2.304_process",
+                samples,
+                lambda: run(command, timeout=self.budget.timeout(600)),
+            )
+            attach_json(samples["fetch.16.host2.304_process"][-1])
 
     def newsboat(
         self, count: int, urls: Path, server: BenchServer, samples: dict[str, list[dict[str, Any]]]

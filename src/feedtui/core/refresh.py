@@ -90,6 +90,8 @@ async def refresh_feeds(
     summaries = await asyncio.to_thread(store.summaries)
     outcomes: list[FeedOutcome] = []
     in_flight = asyncio.Semaphore(FEEDS_IN_FLIGHT)
+    # 304s are recorded in one batch at the end: a thread hop each cost a warm refresh a sixth.
+    checks: list[tuple[str, datetime]] = []
 
     async def one(subscription: Subscription) -> None:
         async with in_flight:
@@ -107,7 +109,12 @@ async def refresh_feeds(
             validators = (state.etag, state.last_modified) if state else None
             try:
                 outcome = await refresh_one(
-                    store, fetcher, subscription, parsers=parsers, validators=validators
+                    store,
+                    fetcher,
+                    subscription,
+                    parsers=parsers,
+                    validators=validators,
+                    checks=checks,
                 )
             except Exception as error:  # noqa: BLE001 - one feed's bug must not stop the others
                 outcome = FeedOutcome(
@@ -125,6 +132,7 @@ async def refresh_feeds(
             for subscription in subscriptions:
                 group.create_task(one(subscription))
     finally:
+        await asyncio.to_thread(store.record_unchanged, checks)
         await asyncio.to_thread(store.flush)
         # Only new entries touch the stories: an all-304 refresh neither loads nor rewrites them.
         if any(outcome.new_entries for outcome in outcomes):
@@ -139,11 +147,14 @@ async def refresh_one(
     *,
     parsers: ParseWorkers | None = None,
     validators: tuple[str, str] | None = None,
+    checks: list[tuple[str, datetime]] | None = None,
 ) -> FeedOutcome:
     """Fetch, parse and store one feed; any failure becomes a `failed` outcome.
 
     Args:
         validators: the (ETag, Last-Modified) to send, when the caller knows them already.
+        checks: where a 304's (URL, time) is left for the caller to record with others;
+            without it, the 304 is recorded at once.
     """
     url = subscription.url
     title = display_title(subscription)
@@ -153,9 +164,10 @@ async def refresh_one(
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     checked = utc_now()
     if result.kind == "not_modified":
-        await asyncio.to_thread(
-            store.record_status, url, status="unchanged", error="", last_checked=checked
-        )
+        if checks is None:
+            await asyncio.to_thread(store.record_unchanged, [(url, checked)])
+        else:
+            checks.append((url, checked))
         return FeedOutcome(url, title, "unchanged")
     if result.kind != "ok":
         return await _record_failure(store, subscription, result, checked)

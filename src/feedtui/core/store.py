@@ -532,6 +532,16 @@ class Store:
         with self._lock.held():
             self._update_state(url, None, **changes)
 
+    def record_unchanged(self, checks: Iterable[tuple[str, datetime]]) -> None:
+        """Keep that each (feed URL, time) was checked and found unchanged (HTTP 304)."""
+        with self._lock.held():
+            self._load_index()
+            for url, checked in checks:
+                if url in self._index.feeds:  # else removed meanwhile: nothing to bring back
+                    self._update_state(
+                        url, None, status="unchanged", error="", last_checked=checked
+                    )
+
     def _update_state(self, url: str, counts: dict[str, Any] | None, **changes: Any) -> None:
         """Set a feed's state; `counts` (total, unread, newest, mtimes) when its files changed."""
         self._load_index()
