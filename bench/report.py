@@ -38,7 +38,9 @@ def requests(samples: Samples, key: str) -> str:
     if not rows or "requests" not in rows[0]:
         return ""
     counts = {k: v for k, v in rows[0]["requests"].items() if k != "bytes"}
-    return " ".join(f"{count}×{status}" for status, count in counts.items())
+    text = " ".join(f"{count}×{status}" for status, count in counts.items())
+    cpu = [row["server_cpu_s"] for row in rows if "server_cpu_s" in row]
+    return f"{text}, {statistics.median(cpu):.1f} CPU-s" if cpu else text
 
 
 def ratio(top: float | None, bottom: float | None) -> str:

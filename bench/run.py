@@ -71,10 +71,14 @@ class Bench:
             return None
         if server is not None:
             server.reset_counts()
+        # The server runs in this process, which otherwise only waits: its CPU is the server's,
+        # taken from the same two cores as the reader's.
+        cpu = time.process_time()
         measured = step()
         row = sample_row(measured)
         if server is not None:
             row["requests"] = server.counts()
+            row["server_cpu_s"] = time.process_time() - cpu
         into.setdefault(key, []).append(row)
         status = "ok" if row["ok"] else f"FAILED rc={measured.returncode}"
         print(f"  {key:<34} {measured.wall:8.3f} s  {status}", flush=True)
