@@ -12,6 +12,8 @@ from textual.app import App
 from textual.widgets import Input, Label
 
 from feedtui.core.models import Subscription
+from feedtui.core.refresh import FeedOutcome
+from feedtui.ui.messages import FeedRefreshed
 from feedtui.ui.widgets.article_view import ArticleView
 from feedtui.ui.widgets.entry_list import EntryList
 from feedtui.ui.widgets.feed_list import ALL_UNREAD, FeedList, View
@@ -383,3 +385,35 @@ async def test_a_feed_shows_what_was_repaired_in_it(tmp_path: Path) -> None:
         header = str(main_screen(app).query_one("#entries-header", Label).render())
         assert "not well-formed XML (line 3)" in header
         assert "encoding: gb18030 (declared utf-8)" in header
+
+
+async def test_many_refreshed_feeds_are_relabelled_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = [f"https://feed{n}.example/feed.xml" for n in range(30)]
+    posts = {url: [(f"p{n}", f"Post {n}", n + 1)] for n, url in enumerate(urls)}
+    store = make_store(
+        tmp_path, [Subscription(url, f"Feed {n}") for n, url in enumerate(urls)], posts
+    )
+    app = make_app(store)
+    relabels: list[int] = []
+    relabel = FeedList._relabel
+
+    def counting(feeds: FeedList) -> None:
+        relabels.append(len(feeds.summaries))
+        relabel(feeds)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(FeedList, "_relabel", counting)
+        for url in urls:  # a refresh in another process read every post
+            reopen(tmp_path).set_read(url, [f"p{urls.index(url)}"])
+        screen = main_screen(app)
+        for n, url in enumerate(urls):  # outcomes land together, as in a big refresh
+            screen.post_message(FeedRefreshed(FeedOutcome(url, f"Feed {n}", "unchanged")))
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert all(summary.unread == 0 for summary in screen.summaries.values())
+        assert "All unread" in feed_labels(app)[0] and "(" not in feed_labels(app)[0]
+        # One relabelling for the 30 outcomes, not 30 (each relabels every feed).
+        assert 1 <= len(relabels) <= 2

@@ -35,13 +35,12 @@ class EntriesLoaded(Message):
 
 
 @dataclass
-class SummaryLoaded(Message):
-    """One feed's counts changed (marks, a refresh)."""
+class SummariesLoaded(Message):
+    """Feeds' counts changed (marks, a refresh): one message for many, so the feeds pane is
+    relabelled once, not once per feed."""
 
-    url: str
-    """The feed."""
-    summary: FeedSummary
-    """Its new status and counts."""
+    summaries: dict[str, FeedSummary]
+    """Each changed feed's new status and counts, by URL."""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Literal
 
@@ -24,7 +24,7 @@ from feedtui.core.models import Subscription, utc_now
 from feedtui.core.parse_workers import ParseWorkers
 from feedtui.core.sanitize import clean_line
 from feedtui.core.store import FeedSummary, Store
-from feedtui.ui.messages import CacheLoaded, EntriesLoaded, SummaryLoaded
+from feedtui.ui.messages import CacheLoaded, EntriesLoaded, SummariesLoaded
 from feedtui.ui.settings import Settings
 from feedtui.ui.view_data import read_cache, read_rows
 from feedtui.ui.widgets.article_view import ArticleView
@@ -91,6 +91,9 @@ class MainScreenBase(Screen[None]):
         self._marks_queue: deque[tuple[str, str, tuple[str, ...], bool]] = deque()
         self._marks_lock = threading.Lock()
         self._reload_timer: object | None = None
+        self._summary_timer: object | None = None
+        self._refreshed: set[str] = set()
+        """Feeds refreshed since their counts were last read (see `SUMMARY_DELAY`)."""
         self._row_keys: tuple[bool | None, ...] = ()
 
     # -- the panes --------------------------------------------------------------------------
@@ -223,13 +226,14 @@ class MainScreenBase(Screen[None]):
         self.query_one("#entries-header", Label).update(header)
 
     @work(thread=True, group="summaries", exit_on_error=False)
-    def _load_summary(self, url: str) -> None:
-        self.post_message(SummaryLoaded(url, self._store.summary(url)))
+    def _load_summaries(self, urls: Collection[str]) -> None:
+        self.post_message(SummariesLoaded({url: self._store.summary(url) for url in urls}))
 
-    @on(SummaryLoaded)
-    def _summary_loaded(self, message: SummaryLoaded) -> None:
-        if message.url in self.summaries:
-            self.summaries = {**self.summaries, message.url: message.summary}
+    @on(SummariesLoaded)
+    def _summaries_loaded(self, message: SummariesLoaded) -> None:
+        known = {url: s for url, s in message.summaries.items() if url in self.summaries}
+        if known:
+            self.summaries = {**self.summaries, **known}
 
     @on(Worker.StateChanged)
     def _forward_worker_error(self, event: Worker.StateChanged) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from textual import work
 
-from feedtui.ui.messages import SummaryLoaded
+from feedtui.ui.messages import SummariesLoaded
 from feedtui.ui.screens.main_base import MainScreenBase, count_of
 from feedtui.ui.widgets.entry_list import EntryRow
 
@@ -113,8 +113,9 @@ class MarkingMixin(MainScreenBase):
                     self._store.set_starred(url, ids, on)
                 self._marks_queue.popleft()
                 touched.add(url)
-            for url in touched:
-                self.post_message(SummaryLoaded(url, self._store.summary(url)))
+            if touched:
+                summaries = {url: self._store.summary(url) for url in touched}
+                self.post_message(SummariesLoaded(summaries))
 
 
 def _marked(

@@ -15,6 +15,9 @@ from feedtui.ui.widgets.refresh_status import Progress
 
 RELOAD_DELAY = 0.5
 """Seconds to gather updated feeds before the entries pane reloads once for all of them."""
+SUMMARY_DELAY = 0.2
+"""Seconds to gather refreshed feeds before their counts are read and shown at once: relabelling
+the feeds pane for each of 1,000 outcomes held the event loop for seconds."""
 
 
 class RefreshingMixin(MainScreenBase):
@@ -61,9 +64,16 @@ class RefreshingMixin(MainScreenBase):
 
     @on(FeedRefreshed)
     def _feed_refreshed(self, message: FeedRefreshed) -> None:
-        self._load_summary(message.outcome.url)
+        self._refreshed.add(message.outcome.url)
+        if self._summary_timer is None:
+            self._summary_timer = self.set_timer(SUMMARY_DELAY, self._show_refreshed)
         if message.outcome.outcome == "updated" and self._reload_timer is None:
             self._reload_timer = self.set_timer(RELOAD_DELAY, self._reload_after_refresh)
+
+    def _show_refreshed(self) -> None:
+        self._summary_timer = None
+        urls, self._refreshed = self._refreshed, set()
+        self._load_summaries(urls)
 
     def _reload_after_refresh(self) -> None:
         self._reload_timer = None
