@@ -137,7 +137,7 @@ class Bench:
                 samples: dict[str, list[dict[str, Any]]] = {}
                 record["latency"][str(latency)] = samples
                 cache = self.refreshes(count, opml, server, samples)
-                self.fetch_floors(urls, samples)
+                self.fetch_floors(urls, samples, server)
                 self.newsboat(count, urls, server, samples)
                 self.save()
             server.latency_ms = 0
@@ -173,8 +173,11 @@ class Bench:
                 ]
         return data
 
-    def fetch_floors(self, urls: Path, samples: dict[str, list[dict[str, Any]]]) -> None:
+    def fetch_floors(
+        self, urls: Path, samples: dict[str, list[dict[str, Any]]], server: BenchServer
+    ) -> None:
         validators = urls.with_name("validators.json")
+        validators.unlink(missing_ok=True)  # never another data set's: no file, no 304 floor
         for key, extra in (("fetch.16", []), ("fetch.16.host2", ["--per-host", "2"])):
             for _ in range(self.args.repeat):
                 command = [*FLOORS, "fetch", str(urls), "--connections", "16", *extra]
@@ -184,6 +187,8 @@ class Bench:
                 )
                 attach_json(samples[key][-1])
         # The 304 pass as a process of its own, timed like `feedtui refresh`: start-up included.
+        if not validators.exists():
+            return
         command = [*FLOORS, "fetch-304", str(urls), "--validators", str(validators)]
         command += ["--connections", "16", "--per-host", "2"]
         for _ in range(self.args.repeat):
@@ -191,6 +196,7 @@ class Bench:
                 "fetch.16.host2.304_process",
                 samples,
                 lambda: run(command, timeout=self.budget.timeout(600)),
+                server,  # its "server saw" column shows the floor got 304s only
             )
             attach_json(samples["fetch.16.host2.304_process"][-1])
 

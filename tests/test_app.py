@@ -417,3 +417,23 @@ async def test_many_refreshed_feeds_are_relabelled_in_one_pass(
         assert "All unread" in feed_labels(app)[0] and "(" not in feed_labels(app)[0]
         # One relabelling for the 30 outcomes, not 30 (each relabels every feed).
         assert 1 <= len(relabels) <= 2
+
+
+async def test_counts_read_earlier_never_replace_counts_read_later(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        before = screen._read_summaries([ALPHA])  # both read, then overtaken by a mark
+        stale_cache = screen._read_cache()
+        store.set_read(ALPHA, ["a1", "a2", "a3"])
+        after = screen._read_summaries([ALPHA])
+        assert before.summaries[ALPHA].unread == stale_cache.summaries[ALPHA].unread == 3
+        for message in (after, before, stale_cache):  # arriving out of order
+            screen.post_message(message)
+            await pilot.pause()
+        assert screen.summaries[ALPHA].unread == 0
+        assert any(
+            label.startswith("Alpha Blog") and "(" not in label for label in feed_labels(app)
+        )

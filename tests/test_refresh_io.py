@@ -11,7 +11,7 @@ from feedtui.core import jsonfile
 from feedtui.core.fetch import Fetcher, make_client
 from feedtui.core.models import Subscription, utc_now
 from feedtui.core.paths import Paths
-from feedtui.core.refresh import refresh_feeds
+from feedtui.core.refresh import CHECKS_BATCH, FeedOutcome, refresh_feeds
 from feedtui.core.store import Store
 from feedtui.core.stories import StoryIndex, journal_file, stories_file
 from support.server import FeedServer, feed_server  # noqa: F401
@@ -123,3 +123,31 @@ async def test_a_refresh_with_new_entries_appends_to_the_journal_only(
     stories = StoryIndex(paths, Store(paths)).stories()  # a new process replays the journal
     members = [{entry_id for _, entry_id in story.members} for story in stories]
     assert any({"alpha-new", "beta-0"} <= ids for ids in members)
+
+
+async def test_feeds_answering_304_lose_their_error_while_the_refresh_goes_on(
+    paths: Paths,
+    feed_server: FeedServer,  # noqa: F811
+) -> None:
+    count = CHECKS_BATCH + 8
+    feeds = []
+    for n in range(count):
+        feed_server.feed(f"/f{n}.xml", rss(f"f{n}", 1), etag=ETAG)
+        feeds.append(Subscription(feed_server.url(f"/f{n}.xml")))
+    store = Store(paths)
+    store.add_subscriptions(feeds)
+    await refresh(store, feeds)
+    for feed in feeds:  # the last refresh failed for every feed
+        store.record_status(feed.url, status="error", error="HTTP 503", last_checked=utc_now())
+    unchanged_when: list[int] = []
+
+    def on_outcome(outcome: FeedOutcome) -> None:
+        summaries = store.summaries()
+        unchanged_when.append(sum(s.state.status == "unchanged" for s in summaries.values()))
+
+    async with make_client() as client:
+        await refresh_feeds(store, Fetcher(client), feeds, on_outcome=on_outcome)
+    # By the batch's last outcome its 304s are stored (not only once the refresh ends)...
+    assert unchanged_when[CHECKS_BATCH - 1] >= CHECKS_BATCH
+    # ...and every one of them by the end.
+    assert all(s.state.status == "unchanged" for s in Store(paths).summaries().values())

@@ -118,3 +118,16 @@ def test_a_removed_feed_leaves_no_index(store: Store, paths: Paths) -> None:
     store.merge_entries(URL, document(1), now=NOW)
     store.remove_subscription(URL)
     assert not list(paths.rows_dir.iterdir())
+
+
+def test_a_view_reads_its_rows_even_when_the_index_cannot_be_saved(
+    store: Store, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.merge_entries(URL, document(1), now=NOW)
+    paths.rows_file(Subscription(URL).key).unlink()
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("feedtui.core.store.write_json", full_disk)
+    assert Store(paths).rows(URL).ids == ("id-1",)

@@ -192,3 +192,18 @@ def test_temp_files_do_not_accumulate(store: Store, paths: Paths) -> None:
     for number in range(20):
         store.set_read(URL, [f"urn:entry:{number}"])
     assert not list(Path(paths.marks_dir).glob(".tmp-*"))
+
+
+def test_a_mark_keeps_the_feeds_state(store: Store, paths: Paths) -> None:
+    store.merge_entries(URL, document(1, 2), now=NOW)
+    later = NOW + timedelta(hours=1)
+    store.record_status(URL, status="error", error="HTTP 503", last_checked=NOW, retry_after=later)
+    store.set_read(URL, ["urn:entry:1"])
+    summary = store.summary(URL)
+    assert (summary.state.status, summary.state.error) == ("error", "HTTP 503")
+    assert summary.state.retry_after == later and summary.state.last_checked == NOW
+    assert summary.unread == 1  # the counts follow the mark
+    store.record_unchanged([(URL, later)])
+    store.flush()
+    reopened = Store(paths).summary(URL)
+    assert (reopened.state.status, reopened.state.last_checked) == ("unchanged", later)

@@ -21,6 +21,11 @@ from feedtui.core.stories import story_index
 
 Outcome = Literal["updated", "unchanged", "failed", "skipped"]
 
+CHECKS_BATCH = 32
+"""304s recorded together, or as soon as the oldest waits `CHECKS_WAIT` s: a thread hop each cost
+a warm refresh a sixth, yet a feed that answers again should lose its error while the refresh
+goes on."""
+CHECKS_WAIT = 0.1
 FEEDS_IN_FLIGHT = 48
 """Feeds between fetch and store at once. Fetching outruns parsing, so without a bound every
 fetched body would wait in memory for the parser (1,000 feeds: 300 MB)."""
@@ -90,8 +95,22 @@ async def refresh_feeds(
     summaries = await asyncio.to_thread(store.summaries)
     outcomes: list[FeedOutcome] = []
     in_flight = asyncio.Semaphore(FEEDS_IN_FLIGHT)
-    # 304s are recorded in one batch at the end: a thread hop each cost a warm refresh a sixth.
     checks: list[tuple[str, datetime]] = []
+    loop = asyncio.get_running_loop()
+    recorded_at = loop.time()
+
+    async def record_checks() -> None:
+        nonlocal recorded_at
+        batch = checks[:]
+        checks.clear()
+        recorded_at = loop.time()
+        await asyncio.to_thread(store.record_unchanged, batch)
+
+    def finish() -> None:
+        try:
+            store.record_unchanged(checks)
+        finally:
+            store.flush()
 
     async def one(subscription: Subscription) -> None:
         async with in_flight:
@@ -123,6 +142,8 @@ async def refresh_feeds(
                     "failed",
                     error=f"internal error: {type(error).__name__}: {error}"[:300],
                 )
+        if len(checks) >= CHECKS_BATCH or (checks and loop.time() - recorded_at > CHECKS_WAIT):
+            await record_checks()
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -132,8 +153,7 @@ async def refresh_feeds(
             for subscription in subscriptions:
                 group.create_task(one(subscription))
     finally:
-        await asyncio.to_thread(store.record_unchanged, checks)
-        await asyncio.to_thread(store.flush)
+        await asyncio.to_thread(finish)
         # Only new entries touch the stories: an all-304 refresh neither loads nor rewrites them.
         if any(outcome.new_entries for outcome in outcomes):
             await asyncio.to_thread(story_index(store).sync)

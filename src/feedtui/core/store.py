@@ -17,6 +17,7 @@ Layout under the data directory (every file atomic and versioned):
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -389,7 +390,9 @@ class Store:
         """A feed's entries as the entries pane lists them, newest first (marks are apart).
 
         They come from the feed's row index, trusted only while it names the current entries
-        file: a lost, stale or unreadable index is rebuilt from the entries and saved.
+        file: a lost, stale or unreadable index is rebuilt from the entries and saved. No lock:
+        the stamp is taken before the entries are read, so a race leaves at worst an index
+        naming an older file, which is rebuilt on the next look.
         """
         entries_path, _, _, rows_path = self._feed_files(url)
         source = file_stamp(entries_path)
@@ -399,9 +402,8 @@ class Store:
         data = self._read(rows_path) or {}
         rows = FeedRows.from_json(data) if source and data.get("source") == source else None
         if rows is None:
-            with self._lock.held():
-                source = file_stamp(entries_path)
-                rows = derive_rows((self._read(entries_path) or {}).get("entries", []))
+            rows = derive_rows((self._read(entries_path) or {}).get("entries", []))
+            with contextlib.suppress(OSError):  # a cache: no view fails for want of saving it
                 self._write_rows(rows_path, source, rows)
         self._rows[url] = (source, rows)
         return rows
@@ -433,7 +435,7 @@ class Store:
         self._change_marks(url, "starred", set(entry_ids), starred)
 
     def _change_marks(self, url: str, kind: str, ids: set[str], on: bool) -> None:
-        path = self.paths.marks_file(Subscription(url).key)
+        path = self._feed_files(url)[2]
         with self._lock.held():
             # Re-read inside the lock: another process may have marked entries meanwhile.
             data = self._read(path) or {}
@@ -445,10 +447,9 @@ class Store:
                 marks[kind] -= ids
             if marks[kind] == before:
                 return
+            # The feed's index record stays: its counts are recounted on the next look (the marks
+            # file's stamp changed) and its state (errors, Retry-After, gone) must survive.
             self._write(path, {name: sorted(values) for name, values in marks.items()})
-            self._load_index()
-            self._index.feeds.pop(url, None)  # recomputed from the files on next look
-            self._index.dirty.add(url)
 
     # -- index: per-feed state and counts ---------------------------------------------------
 
@@ -535,9 +536,9 @@ class Store:
     def record_unchanged(self, checks: Iterable[tuple[str, datetime]]) -> None:
         """Keep that each (feed URL, time) was checked and found unchanged (HTTP 304)."""
         with self._lock.held():
-            self._load_index()
+            subscribed = {subscription.url for subscription in self.subscriptions()}
             for url, checked in checks:
-                if url in self._index.feeds:  # else removed meanwhile: nothing to bring back
+                if url in subscribed:  # else removed meanwhile: nothing to bring back
                     self._update_state(
                         url, None, status="unchanged", error="", last_checked=checked
                     )

@@ -22,6 +22,8 @@ class CacheLoaded(Message):
     """Every subscription, in OPML order."""
     summaries: dict[str, FeedSummary]
     """Status and counts of each feed, by URL."""
+    ticket: int = 0
+    """When the read began, among the screen's reads (see `MainScreenBase._newer`)."""
 
 
 @dataclass
@@ -41,6 +43,8 @@ class SummariesLoaded(Message):
 
     summaries: dict[str, FeedSummary]
     """Each changed feed's new status and counts, by URL."""
+    ticket: int = 0
+    """When the read began, among the screen's reads (see `MainScreenBase._newer`)."""
 
 
 @dataclass

@@ -155,7 +155,11 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
     @on(CacheLoaded)
     def _cache_loaded(self, message: CacheLoaded) -> None:
         self.subscriptions = message.subscriptions
-        self.summaries = message.summaries
+        newer = self._newer(message.summaries, message.ticket)
+        self.summaries = {
+            url: newer.get(url) or self.summaries.get(url) or summary
+            for url, summary in message.summaries.items()
+        }
         self._cache_read = True
         self._report_problems()
         if self.view.kind in ("feed", "folder") and not any(

@@ -6,6 +6,7 @@ share the state declared here, so it lives in one place as the style asks.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from collections.abc import Callable, Collection
@@ -92,6 +93,10 @@ class MainScreenBase(Screen[None]):
         self._marks_lock = threading.Lock()
         self._reload_timer: object | None = None
         self._summary_timer: object | None = None
+        self._tickets = itertools.count(1)
+        """Numbers each read of summaries as it begins (`next` is atomic: reads run in threads)."""
+        self._shown_tickets: dict[str, int] = {}
+        """The ticket of the read each feed's shown summary came from."""
         self._refreshed: set[str] = set()
         """Feeds refreshed since their counts were last read (see `SUMMARY_DELAY`)."""
         self._row_keys: tuple[bool | None, ...] = ()
@@ -143,7 +148,28 @@ class MainScreenBase(Screen[None]):
     @work(thread=True, exclusive=True, group="cache", exit_on_error=False)
     def _load_cache(self) -> None:
         """Read the subscriptions and their counts (a thread: the store reads files)."""
-        self.post_message(CacheLoaded(*read_cache(self._store)))
+        self.post_message(self._read_cache())
+
+    def _read_cache(self) -> CacheLoaded:
+        """The subscriptions and their counts, as of now (call from a thread)."""
+        ticket = next(self._tickets)
+        return CacheLoaded(*read_cache(self._store), ticket=ticket)
+
+    def _read_summaries(self, urls: Collection[str]) -> SummariesLoaded:
+        """These feeds' counts, as of now (call from a thread)."""
+        ticket = next(self._tickets)
+        return SummariesLoaded({url: self._store.summary(url) for url in urls}, ticket)
+
+    def _newer(self, summaries: dict[str, FeedSummary], ticket: int) -> dict[str, FeedSummary]:
+        """The summaries read after the ones shown for the same feeds.
+
+        Reads run in threads and their messages can arrive out of order: counts read before a
+        mark must not replace the counts read after it.
+        """
+        shown = self._shown_tickets
+        newer = {url: s for url, s in summaries.items() if shown.get(url, 0) < ticket}
+        shown.update(dict.fromkeys(newer, ticket))
+        return newer
 
     def _report_problems(self) -> None:
         """Tell the user about data files the store had to set aside."""
@@ -227,11 +253,12 @@ class MainScreenBase(Screen[None]):
 
     @work(thread=True, group="summaries", exit_on_error=False)
     def _load_summaries(self, urls: Collection[str]) -> None:
-        self.post_message(SummariesLoaded({url: self._store.summary(url) for url in urls}))
+        self.post_message(self._read_summaries(urls))
 
     @on(SummariesLoaded)
     def _summaries_loaded(self, message: SummariesLoaded) -> None:
-        known = {url: s for url, s in message.summaries.items() if url in self.summaries}
+        newer = self._newer(message.summaries, message.ticket)
+        known = {url: s for url, s in newer.items() if url in self.summaries}
         if known:
             self.summaries = {**self.summaries, **known}
 

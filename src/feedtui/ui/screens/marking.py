@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from textual import work
 
-from feedtui.ui.messages import SummariesLoaded
 from feedtui.ui.screens.main_base import MainScreenBase, count_of
 from feedtui.ui.widgets.entry_list import EntryRow
 
@@ -114,8 +113,7 @@ class MarkingMixin(MainScreenBase):
                 self._marks_queue.popleft()
                 touched.add(url)
             if touched:
-                summaries = {url: self._store.summary(url) for url in touched}
-                self.post_message(SummariesLoaded(summaries))
+                self.post_message(self._read_summaries(touched))
 
 
 def _marked(
@@ -133,6 +131,5 @@ def _marked(
         row,
         unread=unread,
         starred=row.starred if starred is None else starred,
-        title=row.title,
         story=story,
     )

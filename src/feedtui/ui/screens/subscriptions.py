@@ -13,7 +13,6 @@ from feedtui.core.models import Subscription
 from feedtui.core.opml import OpmlError, parse_opml, write_opml
 from feedtui.core.sanitize import clean_line
 from feedtui.core.subscribe import SubscribeError, resolve_feed
-from feedtui.ui.messages import CacheLoaded
 from feedtui.ui.screens.prompts import Confirm, TextPrompt
 from feedtui.ui.screens.refreshing import RefreshingMixin
 from feedtui.ui.widgets.feed_list import View, titles_by_url, tree_order
@@ -80,7 +79,7 @@ class SubscriptionsMixin(RefreshingMixin):
         if removed is not None:
             title = clean_line(removed.title) or removed.url
             self.notify(title, title="Unsubscribed", markup=False)
-        self.post_message(CacheLoaded(tuple(self._store.subscriptions()), self._store.summaries()))
+        self.post_message(self._read_cache())
 
     def action_import_opml(self) -> None:
         prompt = TextPrompt("Import subscriptions from an OPML file:", "~/subscriptions.opml")
@@ -108,7 +107,7 @@ class SubscriptionsMixin(RefreshingMixin):
             return
         added = self._store.add_subscriptions(found)
         self.notify(f"Imported {len(added)} new of {len(found)} feeds from {path}", markup=False)
-        self.post_message(CacheLoaded(tuple(self._store.subscriptions()), self._store.summaries()))
+        self.post_message(self._read_cache())
         if added:
             self.app.call_from_thread(self._start_refresh, added)
 
