@@ -190,3 +190,17 @@ def test_odd_setting_values_fall_back_or_are_bounded(paths: Paths) -> None:
     assert settings.feeds_width == 120
     assert settings.entries_width == 60
     assert settings.refresh_after_minutes == 30
+
+
+async def test_help_scrolls_to_its_last_key_on_a_short_terminal() -> None:
+    keys = [(f"k{n}", f"Key number {n}") for n in range(40)]
+    app = DialogApp(HelpScreen(keys))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Key number 39" not in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        assert "Key number 39" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [None]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label
@@ -35,8 +35,7 @@ class HelpScreen(ModalScreen[None]):
             padding: 0 1;
         }
         #help-intro { width: 1fr; margin-bottom: 1; }
-        #help-keys { height: auto; }
-        #help-keys Label { width: 1fr; }
+        .help-key { width: 1fr; }
     }
     """
 
@@ -55,12 +54,15 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         width = max((cell_len(key) for key, _ in self._keys), default=0)
-        with Vertical(id="help-dialog") as dialog:
+        # The dialog itself scrolls: on a short terminal the keys run past its bottom edge.
+        with VerticalScroll(id="help-dialog") as dialog:
             dialog.border_title = "Help"
             yield Label(Content(self._intro), id="help-intro")
-            with VerticalScroll(id="help-keys"):
-                for key, description in self._keys:
-                    yield Label(_key_line(key, description, width), classes="help-key")
+            for key, description in self._keys:
+                yield Label(_key_line(key, description, width), classes="help-key")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").focus()  # so Down, PageDown and End scroll it
 
 
 def _key_line(key: str, description: str, width: int) -> Content:

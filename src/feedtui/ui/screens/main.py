@@ -64,7 +64,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
         Binding("question_mark", "help", "Help", tooltip="List every key", id="help"),
         Binding("n", "next_unread", "Next unread", tooltip="Read the next unread post", id="next"),
         Binding("p", "previous_unread", "Prev unread", show=False, id="previous"),
-        Binding("m", "toggle_read", "Read", tooltip="Toggle read or unread", id="read"),
+        Binding("m", "toggle_read", "Mark", tooltip="Toggle read or unread", id="read"),
         Binding("s", "toggle_star", "Star", tooltip="Star or unstar the post", id="star"),
         Binding("o", "open_link", "Open", tooltip="Open the post in the browser", id="open"),
         Binding("slash", "filter", "Filter", tooltip="Filter posts by title or feed", id="filter"),
