@@ -437,3 +437,24 @@ async def test_counts_read_earlier_never_replace_counts_read_later(tmp_path: Pat
         assert any(
             label.startswith("Alpha Blog") and "(" not in label for label in feed_labels(app)
         )
+
+
+async def test_changes_made_by_another_process_show_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("feedtui.ui.screens.main.DATA_CHECK_SECONDS", 0.1)
+    app = make_app(make_store(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j")  # the Alpha feed
+        await settle(pilot)
+        assert shown_ids(app) == ["a1", "a2", "a3"]
+        other = reopen(tmp_path)  # `feedtui refresh` and `feedtui remove` in another shell
+        other.merge_entries(ALPHA, [(entry(ALPHA, "a0", "Alpha zero", 0.5), "<p>new</p>")])
+        other.remove_subscription(BETA)
+        other.flush()
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert shown_ids(app) == ["a0", "a1", "a2", "a3"]
+        assert not any(label.startswith("Beta News") for label in feed_labels(app))
+        assert main_screen(app).summaries[ALPHA].unread == 4

@@ -147,6 +147,11 @@ class Store:
             self._unsynced_directories.add(path.parent)
         self._cache.pop(path, None)
 
+    def version(self) -> list[int]:
+        """Stamps of the files start-up reads (subscriptions and index): they change when any
+        process adds or removes feeds or finishes a refresh, so a reader can notice cheaply."""
+        return file_stamp(self.paths.subscriptions) + file_stamp(self.paths.index)
+
     # -- subscriptions ----------------------------------------------------------------------
 
     def has_subscription_file(self) -> bool:

@@ -24,6 +24,8 @@ class CacheLoaded(Message):
     """Status and counts of each feed, by URL."""
     ticket: int = 0
     """When the read began, among the screen's reads (see `MainScreenBase._newer`)."""
+    version: tuple[int, ...] = ()
+    """The data directory's `Store.version` when the read began."""
 
 
 @dataclass

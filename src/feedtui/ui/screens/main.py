@@ -50,6 +50,10 @@ NARROW_BELOW = 100
 """Terminals narrower than this stack the reader under the entries."""
 
 
+DATA_CHECK_SECONDS = 2.0
+"""How often the screen looks (two stats) for changes another process made to the data."""
+
+
 class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
     """The three-pane reader; its state (in `MainScreenBase`) reaches the panes by `data_bind`."""
 
@@ -122,6 +126,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
     def on_mount(self) -> None:
         self.now = self._clock()
         self.set_interval(60, self._tick)
+        self.set_interval(DATA_CHECK_SECONDS, self._check_data)
         if self._settings.theme in self.app.available_themes:
             self.app.theme = self._settings.theme
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -131,6 +136,14 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
 
     def _tick(self) -> None:
         self.now = self._clock()
+
+    def _check_data(self) -> None:
+        """Show what another process (`feedtui refresh`, `add`, `remove`) changed meanwhile."""
+        idle = self._cache_read and self.progress is None
+        version = tuple(self._store.version())
+        if idle and version != self._data_version:
+            self._data_version = version  # ask once per change
+            self._load_cache()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
@@ -161,6 +174,7 @@ class MainScreen(SubscriptionsMixin, MarkingMixin, LayoutMixin):
             for url, summary in message.summaries.items()
         }
         self._cache_read = True
+        self._data_version = message.version
         self._report_problems()
         if self.view.kind in ("feed", "folder") and not any(
             self.view.includes(s) for s in message.subscriptions

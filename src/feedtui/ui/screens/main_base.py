@@ -85,6 +85,8 @@ class MainScreenBase(Screen[None]):
         self._refresh_on_start = refresh_on_start
         self._started = False
         self._cache_read = False
+        self._data_version: tuple[int, ...] = ()
+        """`Store.version` when the shown cache was read (see `MainScreen._check_data`)."""
         self._pending: Pending = None
         self._opened: tuple[str, str] | None = None
         self._undo: dict[str, list[str]] = {}
@@ -152,8 +154,8 @@ class MainScreenBase(Screen[None]):
 
     def _read_cache(self) -> CacheLoaded:
         """The subscriptions and their counts, as of now (call from a thread)."""
-        ticket = next(self._tickets)
-        return CacheLoaded(*read_cache(self._store), ticket=ticket)
+        ticket, version = next(self._tickets), tuple(self._store.version())
+        return CacheLoaded(*read_cache(self._store), ticket=ticket, version=version)
 
     def _read_summaries(self, urls: Collection[str]) -> SummariesLoaded:
         """These feeds' counts, as of now (call from a thread)."""
