@@ -131,25 +131,6 @@ async def _fetch_pass(
     return seconds, statuses, received, found
 
 
-def fetch_floor(urls: list[str], connections: int, per_host: int) -> dict[str, Any]:
-    """Cold (200) and conditional (304) fetch-only passes over `urls`."""
-    cold, cold_statuses, received, validators = asyncio.run(
-        _fetch_pass(urls, connections, per_host, None)
-    )
-    warm, warm_statuses, _, _ = asyncio.run(_fetch_pass(urls, connections, per_host, validators))
-    return {
-        "urls": len(urls),
-        "connections": connections,
-        "per_host": per_host,
-        "cold_seconds": cold,
-        "cold_statuses": {str(k): v for k, v in cold_statuses.items()},
-        "cold_mb": received / 1e6,
-        "conditional_seconds": warm,
-        "conditional_statuses": {str(k): v for k, v in warm_statuses.items()},
-        "validators": validators,
-    }
-
-
 def conditional_floor(
     urls: list[str], connections: int, per_host: int, validators: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
@@ -161,6 +142,20 @@ def conditional_floor(
         "per_host": per_host,
         "conditional_seconds": seconds,
         "conditional_statuses": {str(k): v for k, v in statuses.items()},
+    }
+
+
+def fetch_floor(urls: list[str], connections: int, per_host: int) -> dict[str, Any]:
+    """Cold (200) and conditional (304) fetch-only passes over `urls`."""
+    cold, cold_statuses, received, validators = asyncio.run(
+        _fetch_pass(urls, connections, per_host, None)
+    )
+    return {
+        **conditional_floor(urls, connections, per_host, validators),
+        "cold_seconds": cold,
+        "cold_statuses": {str(k): v for k, v in cold_statuses.items()},
+        "cold_mb": received / 1e6,
+        "validators": validators,
     }
 
 

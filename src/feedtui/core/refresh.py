@@ -167,14 +167,13 @@ async def refresh_one(
     *,
     parsers: ParseWorkers | None = None,
     validators: tuple[str, str] | None = None,
-    checks: list[tuple[str, datetime]] | None = None,
+    checks: list[tuple[str, datetime]],
 ) -> FeedOutcome:
     """Fetch, parse and store one feed; any failure becomes a `failed` outcome.
 
     Args:
         validators: the (ETag, Last-Modified) to send, when the caller knows them already.
-        checks: where a 304's (URL, time) is left for the caller to record with others;
-            without it, the 304 is recorded at once.
+        checks: where a 304's (URL, time) is left for the caller to record with others.
     """
     url = subscription.url
     title = display_title(subscription)
@@ -184,10 +183,7 @@ async def refresh_one(
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     checked = utc_now()
     if result.kind == "not_modified":
-        if checks is None:
-            await asyncio.to_thread(store.record_unchanged, [(url, checked)])
-        else:
-            checks.append((url, checked))
+        checks.append((url, checked))
         return FeedOutcome(url, title, "unchanged")
     if result.kind != "ok":
         return await _record_failure(store, subscription, result, checked)
