@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
+import feedparser.api  # type: ignore[import-untyped]
 import feedparser.mixin  # type: ignore[import-untyped]
 import pytest
 
@@ -30,6 +31,23 @@ def test_pop_is_replaced() -> None:
     assert getattr(feedparser.mixin._FeedParserMixin.pop, "_feedtui", False)
 
 
+def test_expat_joins_the_text_it_hands_to_feedparser() -> None:
+    calls: list[str] = []
+    handle_data = feedparser.mixin._FeedParserMixin.handle_data
+
+    def counting(self: Any, text: str, escape: int = 1) -> None:
+        calls.append(text)
+        handle_data(self, text, escape)
+
+    body = "&lt;p&gt;one&lt;/p&gt;\n&lt;p&gt;two &amp;amp; three&lt;/p&gt;\n" * 50
+    document = f"<rss version='2.0'><channel><item><description>{body}</description></item>"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(feedparser.mixin._FeedParserMixin, "handle_data", counting)
+        result = _parsed(f"{document}</channel></rss>".encode())
+    assert result["entries"][0]["summary"].startswith("<p>one</p>\n<p>two &amp; three</p>")
+    assert len(calls) < 10  # unbuffered: 18 calls for each line of this body
+
+
 def test_c1_characters_still_become_windows_1252_glyphs() -> None:
     result = _parsed(C1_FEED)
     assert result["feed"]["title"] == "C1 €"
@@ -43,4 +61,5 @@ def test_same_output_as_feedparser_alone(index: int, monkeypatch: pytest.MonkeyP
     fast = _parsed(document)
     mixin = feedparser.mixin._FeedParserMixin
     monkeypatch.setattr(mixin, "pop", mixin.pop.__wrapped__)
+    monkeypatch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", ["drv_libxml2"])
     assert _parsed(document) == fast

@@ -1,10 +1,13 @@
-"""Two changes to feedparser 6 that keep its output and cut a third of its time on our feeds.
+"""Three changes to feedparser 6 that keep its output and halve its time on our feeds.
 
 feedparser runs `text.translate(_cp1252)` over the text of every element it closes, bodies
 included, to map C1 code points (U+0080-U+009F) to their windows-1252 glyphs. `str.translate`
 looks every non-ASCII character up one by one: on Chinese bodies that line was a sixth of a
-refresh's parsing. Both changes are applied once per process, by importing `core.parse`; a
-feedparser without that table or that line is left alone.
+refresh's parsing. And expat hands text to feedparser line by line and entity by entity: a
+20-line body with escaped tags is hundreds of calls, each of which looks the element's content
+type up in a `FeedParserDict`. Asking expat to buffer text makes that one call per text node: a
+third of feedparser's time. The changes are applied once per process, by importing
+`core.parse`; a feedparser without that table or that line is left alone.
 """
 
 from __future__ import annotations
@@ -12,17 +15,42 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
+import xml.sax.expatreader
+from typing import Any
 
-import feedparser.mixin  # type: ignore[import-untyped]  # no stubs published
+import feedparser.api  # type: ignore[import-untyped]  # no stubs published
+import feedparser.mixin  # type: ignore[import-untyped]
 
 _TRANSLATE = "output = output.translate(_cp1252)"
 _GUARDED = "output = output.translate(_cp1252) if _has_c1(output) else output"
 
 
 def speed_up_feedparser() -> None:
-    """Install both changes (idempotent)."""
+    """Install the three changes (idempotent)."""
     _table_as_string()
     _translate_only_c1_text()
+    _buffer_expat_text()
+
+
+class BufferedExpatParser(xml.sax.expatreader.ExpatParser):
+    """The standard library's SAX driver for expat, asking expat to join adjacent text."""
+
+    def reset(self) -> None:
+        super().reset()
+        self._parser.buffer_text = True
+
+
+def create_parser(*args: Any, **kwargs: Any) -> BufferedExpatParser:
+    """The SAX driver entry point: `xml.sax.make_parser` imports this module and calls it."""
+    return BufferedExpatParser(*args, **kwargs)
+
+
+def _buffer_expat_text() -> None:
+    """Make this module the SAX driver feedparser asks for first (it asks for libxml2's, which
+    it then finds missing, and falls back to plain expat)."""
+    preferred = feedparser.api.PREFERRED_XML_PARSERS
+    if isinstance(preferred, list) and preferred[:1] != [__name__]:
+        preferred[:] = [__name__]
 
 
 def _table_as_string() -> None:
