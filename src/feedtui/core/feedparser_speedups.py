@@ -37,7 +37,7 @@ class BufferedExpatParser(xml.sax.expatreader.ExpatParser):
 
     def reset(self) -> None:
         super().reset()
-        self._parser.buffer_text = True
+        self._parser.buffer_text = True  # type: ignore[attr-defined]  # private in the stubs
 
 
 def create_parser(*args: Any, **kwargs: Any) -> BufferedExpatParser:
