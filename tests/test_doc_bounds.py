@@ -9,24 +9,45 @@ from feedtui.core.parse import NotAFeedError, parse_feed
 
 HEAD = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
 TAIL = b"</channel></rss>"
+# A well-formed document is bounded by expat as it parses; a broken one (here: a bare "&") by a
+# scan before feedparser's loose parser reads it. Both must hold the same bounds.
+FORMS = {"well-formed": HEAD, "broken": HEAD + b"<description>a & b</description>"}
 
 
-def test_too_many_entries_are_cut_with_a_warning() -> None:
+@pytest.mark.parametrize("form", FORMS)
+def test_too_many_entries_are_cut_with_a_warning(form: str) -> None:
     items = b"".join(
         b"<item><guid>%d</guid><title>t%d</title></item>" % (n, n)
         for n in range(MAX_DOCUMENT_ENTRIES + 300)
     )
-    parsed = parse_feed(HEAD + items + TAIL, url="http://127.0.0.1/f")
+    parsed = parse_feed(FORMS[form] + items + TAIL, url="http://127.0.0.1/f")
     assert len(parsed.entries) == MAX_DOCUMENT_ENTRIES
     assert f"of {MAX_DOCUMENT_ENTRIES + 300:,} entries" in parsed.warning
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("text_between", [b"", b"x"])
-def test_deep_nesting_is_refused(text_between: bytes) -> None:
+def test_deep_nesting_is_refused(form: str, text_between: bytes) -> None:
     depth = MAX_NESTING * 100
     body = (b"<a>" + text_between) * depth + b"</a>" * depth
     with pytest.raises(NotAFeedError, match="nested more than"):
-        parse_feed(HEAD + b"<item><title>x</title>" + body + b"</item>" + TAIL, url="http://x/")
+        parse_feed(
+            FORMS[form] + b"<item><title>x</title>" + body + b"</item>" + TAIL, url="http://x/"
+        )
+
+
+def test_a_well_formed_document_is_bounded_without_a_scan_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def scan(document: str) -> None:
+        raise AssertionError("scanned before parsing")
+
+    monkeypatch.setattr("feedtui.core.parse.bound_document", scan)
+    items = b"<item><guid>1</guid><title>one</title></item>" * 3
+    assert len(parse_feed(HEAD + items + TAIL, url="http://x/").entries) == 3
+    deep = b"<a>" * (MAX_NESTING + 1) + b"</a>" * (MAX_NESTING + 1)
+    with pytest.raises(NotAFeedError, match="nested more than"):
+        parse_feed(HEAD + b"<item>" + deep + b"</item>" + TAIL, url="http://x/")
 
 
 def test_deep_markup_inside_cdata_is_only_text() -> None:

@@ -2,16 +2,23 @@
 
 feedparser's cost grows with both (measured: 100,000 entries took 60 s; 100,000 nested elements
 8-14 s), so a document past them is cut (entries) or refused (nesting) with a clear reason.
+A well-formed document is held to them by expat while it parses (`STRICT_BOUNDS`); the scan
+here is for the others, before feedparser's loose parser reads them.
 """
 
 from __future__ import annotations
 
 import re
 
+from feedtui.core.expat_driver import StrictBounds
+
 MAX_DOCUMENT_ENTRIES = 2000
 """Entries past this many, in document order, are not parsed at all."""
 MAX_NESTING = 1000
 """Documents with elements nested deeper than this are refused."""
+STRICT_BOUNDS = StrictBounds(max_depth=MAX_NESTING, max_entries=MAX_DOCUMENT_ENTRIES)
+"""The same bounds, counted by expat while it parses a well-formed document."""
+TOO_DEEP = f"refused: elements nested more than {MAX_NESTING} deep"
 
 _ENTRY_START = re.compile(r"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 _TAG = re.compile(r"<(/?)[A-Za-z][^<>]*?(/?)>")
@@ -49,9 +56,7 @@ def _check_nesting(document: str) -> None:
         elif not empty:
             depth += 1
             if depth > MAX_NESTING:
-                raise DocumentTooComplexError(
-                    f"refused: elements nested more than {MAX_NESTING} deep"
-                )
+                raise DocumentTooComplexError(TOO_DEEP)
 
 
 def _without_cdata(document: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 _XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._:-]+)([\"'])")
+_XML_DECL_TEXT = re.compile(_XML_DECL.pattern.decode("ascii"), re.ASCII)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 # Decode the common legacy Chinese labels with their superset, as browsers do.
 # Latin-1 labels mean windows-1252 on the web (curly quotes, the euro sign), as in browsers.
@@ -43,6 +44,8 @@ class EncodingDecision:
     """The document re-encoded as UTF-8, and how that was decided."""
 
     utf8: bytes
+    text: str
+    """The same document decoded: `utf8` is `text.encode("utf-8")`."""
     description: str
 
 
@@ -60,7 +63,8 @@ def decide_encoding(content: bytes, content_type: str = "") -> EncodingDecision:
     # Valid UTF-8 without a BOM (nearly every feed) is already what we want: no re-encoding.
     utf8 = content if exact else text.encode("utf-8")
     utf8 = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), utf8, count=1)
-    return EncodingDecision(utf8=utf8, description=description)
+    text = _XML_DECL_TEXT.sub(lambda m: m.group(1) + "utf-8" + m.group(3), text, count=1)
+    return EncodingDecision(utf8=utf8, text=text, description=description)
 
 
 def _label(match: re.Match[str] | None) -> str:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
-import xml.sax.expatreader
-from typing import Any
 
 import feedparser.api  # type: ignore[import-untyped]  # no stubs published
 import feedparser.mixin  # type: ignore[import-untyped]
+
+from feedtui.core import expat_driver
 
 _TRANSLATE = "output = output.translate(_cp1252)"
 _GUARDED = "output = output.translate(_cp1252) if _has_c1(output) else output"
@@ -32,25 +32,12 @@ def speed_up_feedparser() -> None:
     _buffer_expat_text()
 
 
-class BufferedExpatParser(xml.sax.expatreader.ExpatParser):
-    """The standard library's SAX driver for expat, asking expat to join adjacent text."""
-
-    def reset(self) -> None:
-        super().reset()
-        self._parser.buffer_text = True  # type: ignore[attr-defined]  # private in the stubs
-
-
-def create_parser(*args: Any, **kwargs: Any) -> BufferedExpatParser:
-    """The SAX driver entry point: `xml.sax.make_parser` imports this module and calls it."""
-    return BufferedExpatParser(*args, **kwargs)
-
-
 def _buffer_expat_text() -> None:
-    """Make this module the SAX driver feedparser asks for first (it asks for libxml2's, which
-    it then finds missing, and falls back to plain expat)."""
+    """Make `expat_driver` the SAX driver feedparser asks for first (it asks for libxml2's,
+    which it then finds missing, and falls back to plain expat)."""
     preferred = feedparser.api.PREFERRED_XML_PARSERS
-    if isinstance(preferred, list) and preferred[:1] != [__name__]:
-        preferred[:] = [__name__]
+    if isinstance(preferred, list) and preferred[:1] != [expat_driver.__name__]:
+        preferred[:] = [expat_driver.__name__]
 
 
 def _table_as_string() -> None:
