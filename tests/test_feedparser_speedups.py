@@ -8,6 +8,7 @@ from typing import Any
 import feedparser  # type: ignore[import-untyped]
 import feedparser.api  # type: ignore[import-untyped]
 import feedparser.mixin  # type: ignore[import-untyped]
+import feedparser.util  # type: ignore[import-untyped]
 import pytest
 
 import feedtui.core.parse  # noqa: F401 - installs the speed-ups
@@ -27,8 +28,25 @@ def _parsed(document: bytes) -> Any:
     return {key: result.get(key) for key in ("feed", "entries", "bozo", "version", "encoding")}
 
 
-def test_pop_is_replaced() -> None:
+def test_pop_and_lookups_are_replaced() -> None:
     assert getattr(feedparser.mixin._FeedParserMixin.pop, "_feedtui", False)
+    assert getattr(feedparser.util.FeedParserDict.get, "_feedtui", False)
+
+
+def test_lookups_keep_feedparsers_aliases_and_special_keys() -> None:
+    result = _parsed(
+        b"<rss version='2.0'><channel><description>d</description><item><guid>g</guid>"
+        b"<category>c</category><pubDate>Mon, 02 Jan 2023 10:00:00 GMT</pubDate>"
+        b"<enclosure url='http://x/a.mp3' type='audio/mpeg' length='1'/></item></channel></rss>"
+    )
+    feed, entry = result["feed"], result["entries"][0]
+    assert feed["description"] == feed.get("subtitle") == "d" and "description" in feed
+    assert entry["guid"] == entry.get("id") == "g" and "guid" in entry
+    assert entry["category"] == "c" and entry.get("category") == "c"
+    assert entry["enclosures"][0]["href"] == "http://x/a.mp3"
+    with pytest.warns(DeprecationWarning):
+        assert entry.get("updated_parsed") == entry["published_parsed"]
+    assert entry.get("missing", 7) == 7 and "missing" not in entry
 
 
 def test_expat_joins_the_text_it_hands_to_feedparser() -> None:
@@ -62,4 +80,7 @@ def test_same_output_as_feedparser_alone(index: int, monkeypatch: pytest.MonkeyP
     mixin = feedparser.mixin._FeedParserMixin
     monkeypatch.setattr(mixin, "pop", mixin.pop.__wrapped__)
     monkeypatch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", ["drv_libxml2"])
+    for name in ("__getitem__", "get", "__contains__"):
+        lookup = getattr(feedparser.util.FeedParserDict, name)
+        monkeypatch.setattr(feedparser.util.FeedParserDict, name, lookup.__wrapped__)
     assert _parsed(document) == fast
