@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import pickle
 import re
@@ -14,6 +15,7 @@ import pytest
 
 from conftest import CORPUS, FIXTURES
 from feedtui.core import parse
+from feedtui.core.encoding import decide_encoding
 from feedtui.core.parse import NotAFeedError, ParsedFeed, parse_feed
 from feedtui.core.sanitize import safe_link
 
@@ -516,3 +518,22 @@ def test_feedparsers_faster_cp1252_table_maps_exactly_as_its_dict(text: str) -> 
 
     assert isinstance(feedparser.mixin._cp1252, str)
     assert text.translate(feedparser.mixin._cp1252) == text.translate(feedparser.html._cp1252)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'<?xml version="1.0" encoding="utf-8"?><rss/>', ""),
+        ('<?xml version="1.0" encoding="UTF-8"?><rss>中文</rss>'.encode(), ""),
+        ('<?xml version="1.0" encoding="gb2312"?><rss>中文</rss>'.encode("gb2312"), ""),
+        ('<?xml version="1.0" encoding="gb2312"?><rss>中文</rss>'.encode(), ""),
+        ('<?xml version="1.0" encoding="utf-16"?><rss>中文</rss>'.encode("utf-16"), ""),
+        (codecs.BOM_UTF8 + '<?xml version="1.0"?><rss>中文</rss>'.encode(), ""),
+        ("<rss>中文</rss>".encode("gbk"), "text/xml; charset=gbk"),
+    ],
+)
+def test_the_decoded_document_is_the_utf8_one(content: bytes, content_type: str) -> None:
+    decision = decide_encoding(content, content_type)
+    assert decision.text.encode("utf-8") == decision.utf8
+    assert "中文" in decision.text or "<rss/>" in decision.text
+    assert 'encoding="gb2312"' not in decision.text and 'encoding="utf-16"' not in decision.text

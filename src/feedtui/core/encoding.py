@@ -62,8 +62,9 @@ def decide_encoding(content: bytes, content_type: str = "") -> EncodingDecision:
         description = name
     # Valid UTF-8 without a BOM (nearly every feed) is already what we want: no re-encoding.
     utf8 = content if exact else text.encode("utf-8")
-    utf8 = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), utf8, count=1)
-    text = _XML_DECL_TEXT.sub(lambda m: m.group(1) + "utf-8" + m.group(3), text, count=1)
+    if not exact or xml not in ("", "utf-8"):  # each substitution copies the whole document
+        utf8 = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), utf8, count=1)
+        text = _XML_DECL_TEXT.sub(lambda m: m.group(1) + "utf-8" + m.group(3), text, count=1)
     return EncodingDecision(utf8=utf8, text=text, description=description)
 
 
