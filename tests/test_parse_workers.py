@@ -3,6 +3,7 @@ parser process is replaced, the other feeds go on, and the app stays responsive 
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from textual.pilot import Pilot
 
 from feedtui.core.fetch import Fetcher, make_client
 from feedtui.core.models import Subscription
-from feedtui.core.parse import NotAFeedError
+from feedtui.core.parse import NotAFeedError, ParsedFeed
 from feedtui.core.parse_workers import ParseFailedError, ParseWorkers
 from feedtui.core.refresh import refresh_feeds
 from feedtui.core.store import Store
@@ -67,6 +68,42 @@ async def test_a_document_past_the_deadline_fails_and_its_process_is_replaced(
     assert parsers.started == 2
 
 
+async def test_documents_sent_behind_one_past_the_deadline_parse_in_a_new_process(
+    parsers: ParseWorkers,
+) -> None:
+    # One process, fed ahead: "A" and "B" were in its pipe when it was killed.
+    slow, first, second = await asyncio.gather(
+        parsers.parse(slow_document(), url="http://127.0.0.1/slow.xml"),
+        parsers.parse(rss("A", 1), url="http://127.0.0.1/a.xml"),
+        parsers.parse(rss("B", 2), url="http://127.0.0.1/b.xml"),
+        return_exceptions=True,
+    )
+    assert isinstance(slow, ParseFailedError) and "took longer" in str(slow)
+    assert isinstance(first, ParsedFeed) and first.title == "A"
+    assert isinstance(second, ParsedFeed) and len(second.entries) == 2
+    assert parsers.started == 2
+
+
+async def test_documents_bigger_than_a_pipe_go_back_to_back_to_one_process() -> None:
+    # The next document is sent before the last answer is read: the process must keep taking
+    # documents while its answer waits, or both sides block on full pipes.
+    def document(name: str) -> bytes:
+        body = b"&lt;p&gt;" + b"word " * 800_000 + b"&lt;/p&gt;"  # 4 MB each way
+        return rss(name, 1).replace(b"</channel>", b"") + (
+            b"<item><guid>big</guid><description>" + body + b"</description></item></channel>"
+        )
+
+    with ParseWorkers(1) as parsers:
+        parsed = await asyncio.wait_for(
+            asyncio.gather(
+                *(parsers.parse(document(name), url=f"http://127.0.0.1/{name}") for name in "ABC")
+            ),
+            timeout=60,
+        )
+    assert [feed.title for feed in parsed] == ["A", "B", "C"]
+    assert all(len(feed.entries) == 2 for feed in parsed)
+
+
 async def test_a_process_is_reused_for_the_next_document(parsers: ParseWorkers) -> None:
     for name in ("One", "Two", "Three"):
         parsed = await parsers.parse(rss(name, 1), url="http://127.0.0.1/feed.xml")
@@ -89,6 +126,18 @@ async def test_a_document_past_the_memory_bound_fails_and_the_next_one_parses() 
         parsed = await parsers.parse(rss("After", 1), url="http://127.0.0.1/after.xml")
         assert parsed.title == "After"
         assert parsers.started == 2
+
+
+@linux_only
+async def test_a_document_sent_behind_one_past_the_memory_bound_still_parses() -> None:
+    with ParseWorkers(1, memory=150 * 1024 * 1024) as parsers:
+        big, after = await asyncio.gather(
+            parsers.parse(big_document(), url="http://127.0.0.1/huge.xml"),
+            parsers.parse(rss("After", 1), url="http://127.0.0.1/after.xml"),
+            return_exceptions=True,
+        )
+        assert isinstance(big, ParseFailedError) and "more than 150 MB" in str(big)
+        assert isinstance(after, ParsedFeed) and after.title == "After"
 
 
 async def test_closing_stops_every_process() -> None:

@@ -16,6 +16,7 @@ import os
 import queue
 import signal
 import threading
+from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ START_TIMEOUT = 60.0
 """Seconds a new parser process may take to start and import feedparser."""
 MAX_WORKERS = 8
 """More parser processes than this gain nothing: fetching and storing become the limit."""
+AHEAD = 2
+"""Documents sent to one parser process before its oldest answer is read."""
 
 
 class ParseFailedError(NotAFeedError):
@@ -71,14 +74,20 @@ class _Worker:
             self.kill()
             raise ParseFailedError("could not start a parser process")
 
-    def run(self, job: _Job, deadline: float) -> ParsedFeed:
-        """Send one job and wait for its answer, killing the process past `deadline`.
-
-        Runs in a thread: sending a big document and unpickling its entries would otherwise
-        hold the event loop.
-        """
+    def send(self, job: _Job) -> None:
+        """Queue a document in the process's pipe: it starts on it as soon as it is free."""
         try:
             self.connection.send(job)
+        except (EOFError, OSError):
+            self.kill()
+            raise ParseFailedError("refused: the parser process stopped on this document") from None
+
+    def receive(self, deadline: float) -> ParsedFeed:
+        """The answer for the oldest document sent, killing the process past `deadline`.
+
+        Runs in a thread: unpickling a feed's entries would otherwise hold the event loop.
+        """
+        try:
             if not self.connection.poll(deadline):
                 self.kill()
                 raise ParseFailedError(f"refused: parsing took longer than {deadline:g} s")
@@ -152,30 +161,94 @@ class ParseWorkers:
         return await asyncio.wrap_future(future)
 
     def _serve_jobs(self) -> None:
-        """One parser process's thread: send it each queued document, start it when needed."""
+        """One parser process's thread: keep the process fed, start it when needed.
+
+        The next document is sent before the last one's answer is read (`AHEAD`), so the
+        process goes from one to the next without waiting for this thread to be scheduled,
+        unpickle an answer and send again: in a busy refresh that wait left the parsers idle.
+        """
         worker: _Worker | None = None
-        while True:
-            with self._guard:
-                self._idle_threads += 1
-            item = self._jobs.get()
-            with self._guard:
-                self._idle_threads -= 1
-            if item is None:
-                break
-            job, future = item
-            if not future.set_running_or_notify_cancel():
-                continue  # the refresh that asked was cancelled
+        sent: deque[tuple[_Job, Future[ParsedFeed]]] = deque()
+        stopping = False
+        while not (stopping and not sent):
+            if not stopping and len(sent) < AHEAD:
+                try:
+                    item = self._next_job(wait=not sent)
+                except queue.Empty:
+                    pass  # nothing waits: read the oldest answer
+                else:
+                    if item is None:
+                        stopping = True
+                    else:
+                        worker = self._send(worker, item, sent)
+                    continue
+            future = sent.popleft()[1]
             try:
-                if worker is None:
-                    worker = self._start_worker()
-                future.set_result(worker.run(job, self.deadline))
+                assert worker is not None  # a document was sent to it
+                future.set_result(worker.receive(self.deadline))
             except BaseException as error:  # noqa: BLE001 - handed to the caller
                 future.set_exception(error)
             if worker is not None and not worker.alive:
                 self._forget(worker)
-                worker = None
+                # The documents sent after the one that killed it start again in a new one.
+                worker = self._resend(sent)
         if worker is not None:
             self._forget(worker)
+
+    def _next_job(self, *, wait: bool) -> tuple[_Job, Future[ParsedFeed]] | None:
+        """The next queued document, or None to stop.
+
+        Raises:
+            queue.Empty: nothing waits and `wait` is off.
+        """
+        with self._guard:
+            self._idle_threads += wait
+        try:
+            return self._jobs.get() if wait else self._jobs.get_nowait()
+        finally:
+            with self._guard:
+                self._idle_threads -= wait
+
+    def _send(
+        self,
+        worker: _Worker | None,
+        item: tuple[_Job, Future[ParsedFeed]],
+        sent: deque[tuple[_Job, Future[ParsedFeed]]],
+    ) -> _Worker | None:
+        """Send one document (starting a process if needed); the worker to use next."""
+        job, future = item
+        if not future.set_running_or_notify_cancel():
+            return worker  # the refresh that asked was cancelled
+        try:
+            worker = worker or self._start_worker()
+            worker.send(job)
+        except ParseFailedError as error:
+            if sent:
+                # The process died on an earlier document: this one goes to its successor.
+                sent.append(item)
+            else:
+                future.set_exception(error)
+                if worker is not None:
+                    self._forget(worker)
+                    worker = None
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            future.set_exception(error)
+        else:
+            sent.append(item)
+        return worker
+
+    def _resend(self, sent: deque[tuple[_Job, Future[ParsedFeed]]]) -> _Worker | None:
+        if not sent:
+            return None
+        try:
+            worker = self._start_worker()
+            for job, _ in sent:
+                worker.send(job)
+        except BaseException as error:  # noqa: BLE001 - handed to the callers
+            while sent:
+                sent.popleft()[1].set_exception(error)
+            return None
+        return worker
 
     def _start_worker(self) -> _Worker:
         worker = _Worker(self._context, self.memory)
@@ -255,25 +328,48 @@ def _start_resource_tracker() -> None:
 def _serve(connection: Connection, memory: int) -> None:
     """A parser process: parse each document sent until the pipe closes.
 
-    After running out of memory it answers and exits: the parent starts a fresh one.
+    A thread takes documents off the pipe as they come, so the parent's sending the next one
+    never waits for this one's answer to be read (both would block on a full pipe). After
+    running out of memory the process answers and exits: the parent starts a fresh one.
     """
     _quiet()
     _limit_memory(memory)
+    jobs: queue.SimpleQueue[_Job | BaseException] = queue.SimpleQueue()
+    threading.Thread(target=_take_jobs, args=(connection, jobs), daemon=True).start()
     connection.send("ready")
     while True:
-        try:
-            reply = _answer(connection.recv(), memory)
-        except (EOFError, OSError):
-            return
-        except MemoryError:  # the document itself did not fit
-            reply = ("memory", f"refused: the document needs more than {_size(memory)}")
+        job = jobs.get()
+        if isinstance(job, MemoryError):  # the document itself did not fit
+            reply: tuple[str, Any] = (
+                "memory",
+                f"refused: the document needs more than {_size(memory)}",
+            )
+        elif isinstance(job, BaseException):
+            return  # the pipe closed
+        else:
+            try:
+                reply = _answer(job, memory)
+            except MemoryError:
+                reply = ("memory", f"refused: the document needs more than {_size(memory)}")
         try:
             connection.send(reply)
         except MemoryError:
             reply = ("memory", f"refused: the parsed feed is bigger than {_size(memory)}")
             with contextlib.suppress(Exception):
                 connection.send(reply)
+        except (EOFError, OSError):
+            return
         if reply[0] == "memory":
+            return
+
+
+def _take_jobs(connection: Connection, jobs: queue.SimpleQueue[_Job | BaseException]) -> None:
+    """Move each document from the pipe to `jobs`; an exception ends the stream."""
+    while True:
+        try:
+            jobs.put(connection.recv())
+        except (EOFError, OSError, MemoryError) as error:
+            jobs.put(error)
             return
 
 
