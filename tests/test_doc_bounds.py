@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import xml.sax.expatreader
+from typing import Any
+
 import pytest
 
 from feedtui.core.doc_bounds import MAX_DOCUMENT_ENTRIES, MAX_NESTING
@@ -34,6 +37,34 @@ def test_deep_nesting_is_refused(form: str, text_between: bytes) -> None:
         parse_feed(
             FORMS[form] + b"<item><title>x</title>" + body + b"</item>" + TAIL, url="http://x/"
         )
+
+
+def test_prefixed_entries_count_toward_the_bound() -> None:
+    entries = b"".join(
+        b"<a:entry><a:id>%d</a:id><a:title>t%d</a:title></a:entry>" % (n, n)
+        for n in range(MAX_DOCUMENT_ENTRIES + 300)
+    )
+    document = b'<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>t</a:title>'
+    parsed = parse_feed(document + entries + b"</a:feed>", url="http://x/")
+    assert len(parsed.entries) == MAX_DOCUMENT_ENTRIES
+    assert f"of {MAX_DOCUMENT_ENTRIES + 300:,} entries" in parsed.warning
+
+
+def test_a_broken_document_is_parsed_strictly_only_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # expat already stopped on it; nothing to clean would make a second strict pass succeed.
+    fed: list[bytes] = []
+    feed = xml.sax.expatreader.ExpatParser.feed
+
+    def counting(self: Any, data: Any, isFinal: bool = False) -> None:  # noqa: N803
+        fed.append(data)
+        feed(self, data, isFinal)
+
+    monkeypatch.setattr(xml.sax.expatreader.ExpatParser, "feed", counting)
+    document = HEAD + b"\n<item><title>a &amp; b</title></item>\n<item><title>c & d</title></item>"
+    parsed = parse_feed(document + TAIL, url="http://x/")
+    assert [item.entry.title for item in parsed.entries] == ["a & b", "c & d"]
+    assert len(fed) == 1
+    assert "not well-formed XML at line 3" in parsed.warning
 
 
 def test_a_well_formed_document_is_bounded_without_a_scan_of_its_own(

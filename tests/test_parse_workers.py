@@ -4,7 +4,10 @@ parser process is replaced, the other feeds go on, and the app stays responsive 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ from textual.pilot import Pilot
 from feedtui.core.fetch import Fetcher, make_client
 from feedtui.core.models import Subscription
 from feedtui.core.parse import NotAFeedError, ParsedFeed
-from feedtui.core.parse_workers import ParseFailedError, ParseWorkers
+from feedtui.core.parse_workers import ParseFailedError, ParseWorkers, _take_jobs
 from feedtui.core.refresh import refresh_feeds
 from feedtui.core.store import Store
 from feedtui.ui.widgets.entry_list import EntryList
@@ -102,6 +105,29 @@ async def test_documents_bigger_than_a_pipe_go_back_to_back_to_one_process() -> 
         )
     assert [feed.title for feed in parsed] == ["A", "B", "C"]
     assert all(len(feed.entries) == 2 for feed in parsed)
+
+
+def test_after_a_document_that_does_not_fit_the_pipe_is_still_read() -> None:
+    # Else the parent, still sending, and the parser, answering, would wait on each other.
+    parent, child = multiprocessing.Pipe()
+
+    class Unaffordable:
+        def recv(self) -> object:
+            raise MemoryError
+
+        def fileno(self) -> int:
+            return child.fileno()
+
+    sender = threading.Thread(target=parent.send_bytes, args=(b"x" * 4_000_000,))
+    sender.start()
+    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    drainer = threading.Thread(target=_take_jobs, args=(Unaffordable(), jobs), daemon=True)
+    drainer.start()
+    sender.join(timeout=30)
+    assert not sender.is_alive()  # everything sent was read
+    parent.close()
+    drainer.join(timeout=30)
+    assert isinstance(jobs.get_nowait(), MemoryError)
 
 
 async def test_a_process_is_reused_for_the_next_document(parsers: ParseWorkers) -> None:

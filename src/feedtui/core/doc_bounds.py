@@ -20,7 +20,8 @@ STRICT_BOUNDS = StrictBounds(max_depth=MAX_NESTING, max_entries=MAX_DOCUMENT_ENT
 """The same bounds, counted by expat while it parses a well-formed document."""
 TOO_DEEP = f"refused: elements nested more than {MAX_NESTING} deep"
 
-_ENTRY_START = re.compile(r"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
+# Any prefix: "a·:entry" is a well-formed name that expat counts as an entry.
+_ENTRY_START = re.compile(r"<(?:[^\s<>/:!?]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 _TAG = re.compile(r"<(/?)[A-Za-z][^<>]*?(/?)>")
 
 

@@ -36,12 +36,17 @@ class StrictBounds:
 class StrictParseStopped(Exception):  # noqa: N818 - a signal, not an error of the document
     """A strict parse stopped early; `reason` says why."""
 
-    def __init__(self, reason: StopReason) -> None:
+    def __init__(self, reason: StopReason, error: xml.sax.SAXParseException | None = None) -> None:
         super().__init__(reason)
         self.reason: StopReason = reason
+        self.error = error
+        """expat's own error, when the document is malformed."""
 
 
 _bounds: ContextVar[StrictBounds | None] = ContextVar("feedtui_strict_bounds", default=None)
+_refusal: ContextVar[xml.sax.SAXException | None] = ContextVar(
+    "feedtui_strict_refusal", default=None
+)
 
 
 @contextlib.contextmanager
@@ -52,6 +57,18 @@ def stopping_early(bounds: StrictBounds) -> Iterator[None]:
         yield
     finally:
         _bounds.reset(token)
+
+
+@contextlib.contextmanager
+def loosely(error: xml.sax.SAXException) -> Iterator[None]:
+    """Parses started inside fail at once with `error`, so feedparser goes straight to its loose
+    parser: for a document expat already stopped on, a second strict pass would only fail
+    at the same place."""
+    token = _refusal.set(error)
+    try:
+        yield
+    finally:
+        _refusal.reset(token)
 
 
 class BufferedExpatParser(xml.sax.expatreader.ExpatParser):
@@ -73,12 +90,14 @@ class BufferedExpatParser(xml.sax.expatreader.ExpatParser):
             parser.EndElementHandler = self._bounded_end
 
     def feed(self, data: Any, isFinal: bool = False) -> None:  # noqa: N803 - the base's name
+        if (refusal := _refusal.get()) is not None:
+            raise refusal
         try:
             super().feed(data, isFinal)
-        except xml.sax.SAXParseException:
+        except xml.sax.SAXParseException as error:
             if self._limits is None:
                 raise
-            raise StrictParseStopped("malformed") from None
+            raise StrictParseStopped("malformed", error) from None
 
     def _bounded_start(self, name: str, attributes: Any) -> None:
         limits = self._limits
@@ -86,7 +105,10 @@ class BufferedExpatParser(xml.sax.expatreader.ExpatParser):
         self._depth += 1
         if self._depth > limits.max_depth:
             raise StrictParseStopped("too deep")
-        if name.rpartition(" ")[2].lower() in _ENTRY_NAMES:
+        # With namespaces on, expat names an element "uri local prefix" (or "uri local", or
+        # just "local" outside any namespace): "a:entry" must count as well as "entry".
+        parts = name.split(" ", 2)
+        if parts[len(parts) > 1].lower() in _ENTRY_NAMES:
             self._entries += 1
             if self._entries > limits.max_entries:
                 raise StrictParseStopped("too many entries")

@@ -18,6 +18,7 @@ import html
 import io
 import json
 import re
+import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -34,7 +35,7 @@ from feedtui.core.doc_bounds import (
     bound_document,
 )
 from feedtui.core.encoding import decide_encoding
-from feedtui.core.expat_driver import StrictParseStopped, stopping_early
+from feedtui.core.expat_driver import StrictParseStopped, loosely, stopping_early
 from feedtui.core.feedparser_speedups import speed_up_feedparser
 from feedtui.core.models import Entry, utc_now
 from feedtui.core.sanitize import clean_line, clean_text, safe_link
@@ -142,20 +143,36 @@ def parse_feed(
         with stopping_early(STRICT_BOUNDS):
             result = _feedparser(decision.utf8 if document is decision.text else document)
     except StrictParseStopped as stop:
-        if stop.reason == "too deep":
-            raise NotAFeedError(TOO_DEEP) from None
-        # Cleaned and bounded first, since feedparser's loose parser will read what it can.
-        try:
-            document, cut_warning = bound_document(_defuse_prolog(_defuse_text(document)))
-        except DocumentTooComplexError as error:
-            raise NotAFeedError(str(error)) from None
-        result = _feedparser(document)
+        result, document, cut_warning = _parse_carefully(document, stop)
     if not result.get("entries"):
         _check_empty_feed(result, document, content_type)
     parsed = _to_parsed(result, url, seen_at, decision.description)
     if cut_warning:
         parsed = replace(parsed, warning="; ".join(filter(None, [cut_warning, parsed.warning])))
     return parsed
+
+
+def _parse_carefully(document: str, stop: StrictParseStopped) -> tuple[Any, str, str]:
+    """feedparser's result for a document expat stopped on, the document it read, and a warning.
+
+    The document is cleaned and bounded first, since feedparser's loose parser reads whatever
+    it is given. Unless cleaning changed it, expat would stop at the same place again, so it
+    goes straight to the loose parser.
+    """
+    if stop.reason == "too deep":
+        raise NotAFeedError(TOO_DEEP)
+    try:
+        bounded, warning = bound_document(_defuse_prolog(_defuse_text(document)))
+    except DocumentTooComplexError as error:
+        raise NotAFeedError(str(error)) from None
+    if stop.reason == "too many entries" and not warning:
+        # expat counted past the bound, but the scan found no entry to cut before.
+        raise NotAFeedError(f"refused: more than {MAX_DOCUMENT_ENTRIES:,} entries")
+    if bounded is not document and not warning:
+        return _feedparser(bounded), bounded, ""  # cleaned: it may parse strictly now
+    refusal = stop.error or xml.sax.SAXException("the document was cut")
+    with loosely(refusal):
+        return _feedparser(bounded), bounded, warning
 
 
 def _feedparser(document: str | bytes) -> Any:

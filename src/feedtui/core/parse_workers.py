@@ -79,7 +79,9 @@ class _Worker:
         try:
             self.connection.send(job)
         except (EOFError, OSError):
-            self.kill()
+            # The pipe stays open: answers to documents sent before are still in it.
+            with contextlib.suppress(Exception):
+                self.process.kill()
             raise ParseFailedError("refused: the parser process stopped on this document") from None
 
     def receive(self, deadline: float) -> ParsedFeed:
@@ -202,6 +204,8 @@ class ParseWorkers:
             queue.Empty: nothing waits and `wait` is off.
         """
         with self._guard:
+            if not wait and self._idle_threads:
+                raise queue.Empty  # an idle process should take it, not wait behind this one
             self._idle_threads += wait
         try:
             return self._jobs.get() if wait else self._jobs.get_nowait()
@@ -251,6 +255,8 @@ class ParseWorkers:
         return worker
 
     def _start_worker(self) -> _Worker:
+        if self._closed:
+            raise RuntimeError("the parser processes were closed")
         worker = _Worker(self._context, self.memory)
         with self._guard:
             self._workers.add(worker)
@@ -364,13 +370,29 @@ def _serve(connection: Connection, memory: int) -> None:
 
 
 def _take_jobs(connection: Connection, jobs: queue.SimpleQueue[_Job | BaseException]) -> None:
-    """Move each document from the pipe to `jobs`; an exception ends the stream."""
+    """Move each document from the pipe to `jobs`; an exception ends the stream.
+
+    After a document that does not fit in memory the rest of the pipe is read and dropped: the
+    parent may still be sending, and would wait on a full pipe while this process waits for it
+    to read the answers before that document. The process exits once they are sent.
+    """
     while True:
         try:
             jobs.put(connection.recv())
-        except (EOFError, OSError, MemoryError) as error:
+        except (EOFError, OSError) as error:
             jobs.put(error)
             return
+        except MemoryError as error:
+            jobs.put(error)
+            _drain(connection)
+            return
+
+
+def _drain(connection: Connection) -> None:
+    chunk = bytearray(64 * 1024)
+    with contextlib.suppress(OSError):
+        while os.readv(connection.fileno(), [chunk]):
+            pass
 
 
 def _answer(job: _Job, memory: int) -> tuple[str, Any]:
